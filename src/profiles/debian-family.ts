@@ -1,0 +1,32 @@
+// Shared pieces of the Debian-family profiles (Debian, Ubuntu, Raspberry Pi OS): same PAM layout, same
+// apt repository shape, sshd service `ssh`.
+import type { Arch, HostIdentity, OsProfile, PackageSource } from './types.js';
+
+/** Architectures the STNS apt repository builds (STNS/package assets/conf/distributions). */
+export const STNS_APT_ARCHES: readonly Arch[] = ['amd64', 'arm64'];
+
+export const debianPam: OsProfile['pam'] = {
+  file: '/etc/pam.d/sshd',
+  // Debian's own pam-auth-update profile for mkhomedir uses `optional`: a failure to create a home
+  // directory must not lock a user out.
+  control: 'optional',
+  after: [/^@include\s+common-session\s*$/, /^session\s+/],
+  alsoCheck: ['/etc/pam.d/common-session'],
+};
+
+export function aptSource(codename: string) {
+  return (identity: HostIdentity): PackageSource | { unsupported: string } => {
+    if (!STNS_APT_ARCHES.includes(identity.arch)) {
+      return {
+        unsupported:
+          `the STNS apt repository builds amd64 and arm64 only; this host is ${identity.arch}. ` +
+          'Install libnss-stns-v2 on it yourself (build from source) and stns-fleet will configure it.',
+      };
+    }
+    return { manager: 'apt', suite: 'stns', component: codename, pathPrefix: codename };
+  };
+}
+
+export function osIs(identity: HostIdentity, id: string, version: string): boolean {
+  return identity.osRelease['ID'] === id && identity.osRelease['VERSION_ID'] === version;
+}

@@ -1,0 +1,71 @@
+// Templates are data in templates/ (beside src/ and dist/), and a user directory given with --templates
+// may override any of them by file name. Values reach templates already encoded for their target syntax
+// (TOML literals, shell words), so compile without HTML escaping and in strict mode: a template that
+// names a value we do not pass is an error that names the template.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { FleetError } from '../errors.js';
+
+export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export const TEMPLATE_NAMES = [
+  'stns.conf.hbs',
+  'sshd-dropin.conf.hbs',
+  'sshd-managed-block.hbs',
+  'sshd-systemd-override.conf.hbs',
+  'stns-fleet-keys.sh.hbs',
+  'apt-source.list.hbs',
+  'yum.repo.hbs',
+] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+export interface Templates {
+  render(name: TemplateName, context: object): string;
+  /** Raw bytes of a built-in data file (e.g. keys/stns-repo.asc, host/converge.sh). */
+  data(relPath: string): Buffer;
+}
+
+async function readOverride(dir: string | undefined, name: string): Promise<{ text: string; from: string } | undefined> {
+  if (!dir) return undefined;
+  const p = path.join(dir, name);
+  const text = await readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw new FleetError('IO', `cannot read template ${p}: ${e.message}`);
+  });
+  return text === undefined ? undefined : { text, from: p };
+}
+
+export async function loadTemplates(overrideDir?: string, dataFiles: string[] = []): Promise<Templates> {
+  const hb = Handlebars.create();
+  const compiled = new Map<string, HandlebarsTemplateDelegate>();
+  for (const name of TEMPLATE_NAMES) {
+    const src = (await readOverride(overrideDir, name)) ?? {
+      text: await readFile(path.join(BUILTIN_TEMPLATES, name), 'utf8'),
+      from: path.join(BUILTIN_TEMPLATES, name),
+    };
+    try {
+      compiled.set(name, hb.compile(src.text, { noEscape: true, strict: true }));
+    } catch (e) {
+      throw new FleetError('TEMPLATE', `template ${src.from}: ${(e as Error).message}`);
+    }
+  }
+  const data = new Map<string, Buffer>();
+  for (const rel of dataFiles) data.set(rel, await readFile(path.join(BUILTIN_TEMPLATES, rel)));
+  return {
+    render(name, context) {
+      const t = compiled.get(name)!;
+      try {
+        return t(context);
+      } catch (e) {
+        throw new FleetError('TEMPLATE', `template ${name}: ${(e as Error).message}`);
+      }
+    },
+    data(rel) {
+      const b = data.get(rel);
+      if (!b) throw new Error(`data file ${rel} was not loaded`);
+      return b;
+    },
+  };
+}
