@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up a fresh clone of stns-fleet:
+#  1. Debian packages the test suite needs (debootstrap, shellcheck), when running as root with apt-get;
+#  2. a Node >= 22.12 for npm itself: when the machine's Node is older (Node 20 is end of life), Node 24
+#     is fetched from the npm registry's `node` package into .tools/node;
+#  3. npm ci, which also builds dist/ (the `prepare` script). The `node` devDependency then runs every
+#     npm script and `npx stns-fleet` on Node 24, whatever the machine ships.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+missing=()
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+if ((${#missing[@]} > 0)); then
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+		say "installing ${missing[*]} (Debian packages)"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	else
+		say "warning: ${missing[*]} not installed; the shellcheck and chroot tests need them (apt-get install ${missing[*]})"
+	fi
+fi
+
+node_ok() { node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=12)?0:1)' 2>/dev/null; }
+if ! node_ok; then
+	say "Node $(node --version 2>/dev/null || echo none) is older than 22.12: fetching Node 24 from the npm registry into .tools/node"
+	npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix .tools/node node@24 >/dev/null
+	export PATH="$PWD/.tools/node/node_modules/.bin:$PATH"
+	node_ok || { say "error: could not get Node >= 22.12"; exit 1; }
+fi
+say "installing dependencies with npm ci (Node $(node --version))"
+npm ci --no-audit --no-fund
+say "ready: try 'npm run demo', 'npm run stns-fleet -- --help', 'npm test'"

@@ -1,0 +1,35 @@
+// Unified diffs for people: always redacted (secret placeholders become "(sensitive)"), binary files
+// summarised, and the same text for `render --diff` and `plan`.
+import { createTwoFilesPatch } from 'diff';
+import type { FileChange } from '../plan/host-plan.js';
+import { redact } from '../render/secrets.js';
+
+const SYMBOL = { create: '+', update: '~', delete: '-', noop: '=' } as const;
+
+export function changeSymbol(c: FileChange): string {
+  return SYMBOL[c.action];
+}
+
+function isText(b: Buffer | null): boolean {
+  return b === null || !b.includes(0);
+}
+
+export function fileDiff(c: FileChange, context = 3): string {
+  if (c.action === 'noop') return '';
+  const after = c.file.content;
+  if (!isText(c.before) || !isText(after)) {
+    return `Binary file ${c.file.path}: ${c.beforeSha256.slice(0, 12)} → ${c.afterSha256.slice(0, 12)}\n`;
+  }
+  const before = c.before?.toString('utf8') ?? '';
+  const patch = createTwoFilesPatch(
+    c.action === 'create' ? '/dev/null' : `a${c.file.path}`,
+    c.action === 'delete' ? '/dev/null' : `b${c.file.path}`,
+    redact(before),
+    redact(after?.toString('utf8') ?? ''),
+    undefined,
+    undefined,
+    { context },
+  );
+  // Drop the "Index:"/"====" preamble: git-style headers are what people read.
+  return patch.split('\n').slice(2).join('\n');
+}
