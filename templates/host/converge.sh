@@ -104,7 +104,8 @@ sf_put() { # staged path mode enforce: atomic replace keeping owner/mode of an e
 	if [ -f "$R$2" ] && [ "$4" = keep ]; then
 		cp -p "$R$2" "$t" && cat "$1" >"$t" || return 1
 	else
-		mkdir -p "$(dirname "$R$2")" && cp "$1" "$t" && chmod "$3" "$t" || return 1
+		# Directories we create must be traversable by sshd's AuthorizedKeysCommandUser (not our umask 077).
+		(umask 022 && mkdir -p "$(dirname "$R$2")") && cp "$1" "$t" && chmod "$3" "$t" || return 1
 		if [ -z "$R" ]; then chown 0:0 "$t" || return 1; fi
 	fi
 	mv -f "$t" "$R$2" || return 1
