@@ -1,5 +1,6 @@
 // Shared pieces of the Debian-family profiles (Debian, Ubuntu, Raspberry Pi OS): same PAM layout, same
 // apt repository shape, sshd service `ssh`.
+import type { OsProfileId } from './ids.js';
 import type { Arch, HostIdentity, OsProfile, PackageSource } from './types.js';
 
 /** Architectures the STNS apt repository builds (STNS/package assets/conf/distributions). */
@@ -29,4 +30,21 @@ export function aptSource(codename: string) {
 
 export function osIs(identity: HostIdentity, id: string, version: string): boolean {
   return identity.osRelease['ID'] === id && identity.osRelease['VERSION_ID'] === version;
+}
+
+/** A Debian or Ubuntu release: detected by os-release ID and VERSION_ID (a Raspberry Pi is not Debian here). */
+export function debianFamilyProfile(o: { osId: 'debian' | 'ubuntu'; name: string; version: string; codename: string; openssh: string }): OsProfile {
+  const id = `${o.osId}-${o.version}` as OsProfileId;
+  return {
+    id,
+    label: `${o.name} ${o.version} (${o.codename})`,
+    family: 'debian',
+    stockLayers: () => [id],
+    matches: (h) => osIs(h, o.osId, o.version) && !h.raspberryPi,
+    defaultArch: 'amd64',
+    sshd: { service: 'ssh', openssh: o.openssh },
+    pam: debianPam,
+    packageSource: aptSource(o.codename),
+    eicCommands: ['/usr/share/ec2-instance-connect/eic_run_authorized_keys'],
+  };
 }

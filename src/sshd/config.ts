@@ -42,21 +42,23 @@ export function describeSource(s: Source): string {
   return s.kind === 'file' ? `${s.file}:${s.line}` : `sshd -o option in ${s.origin}`;
 }
 
-/** Splits sshd_config arguments as OpenSSH's argv_split does: quotes group, backslash escapes, # ends the line. */
-export function splitArgs(s: string): string[] {
+/** Splits words as a shell-like config reader does: quotes group, backslash escapes (every character, or
+ * only quotes and backslashes as in OpenSSH's argv_split), and optionally `#` ends the line. */
+export function splitWords(s: string, o: { escapeAll: boolean; comments: boolean }): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < s.length) {
     while (i < s.length && /\s/.test(s[i]!)) i++;
-    if (i >= s.length) break;
-    if (s[i] === '#') break;
+    if (i >= s.length || (o.comments && s[i] === '#')) break;
     let arg = '';
     let quote: string | null = null;
     for (; i < s.length; i++) {
       const c = s[i]!;
       if (quote === null && /\s/.test(c)) break;
-      if (c === '\\' && i + 1 < s.length && (s[i + 1] === '\\' || s[i + 1] === '"' || s[i + 1] === "'")) {
-        arg += s[++i];
+      const next = s[i + 1];
+      if (c === '\\' && next !== undefined && (o.escapeAll || next === '\\' || next === '"' || next === "'")) {
+        arg += next;
+        i++;
         continue;
       }
       if (quote !== null && c === quote) { quote = null; continue; }
@@ -66,6 +68,11 @@ export function splitArgs(s: string): string[] {
     out.push(arg);
   }
   return out;
+}
+
+/** sshd_config arguments, as OpenSSH's argv_split reads them. */
+export function splitArgs(s: string): string[] {
+  return splitWords(s, { escapeAll: false, comments: true });
 }
 
 /** One config line → keyword and arguments (`Keyword args`, `Keyword=args`), or undefined for blanks/comments. */

@@ -4,6 +4,7 @@
 // Connect sets AuthorizedKeysCommand here with `-o`, which beats anything in sshd_config.
 import path from 'node:path';
 import { byteOrder, listDir, readText, type HostSnapshot, type WatchList } from '../host/snapshot.js';
+import { splitWords } from './config.js';
 
 /** Highest priority first. */
 export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
@@ -25,23 +26,7 @@ export function unitWatch(service: string): WatchList {
 
 /** Splits a systemd command line (quotes, backslash escapes) and resolves the `%%` specifier. */
 export function splitCommandLine(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (i < line.length && /\s/.test(line[i]!)) i++;
-    if (i >= line.length) break;
-    let arg = '';
-    let quote: string | null = null;
-    for (; i < line.length; i++) {
-      const c = line[i]!;
-      if (quote === null && /\s/.test(c)) break;
-      if (c === '\\' && i + 1 < line.length) { arg += line[++i]; continue; }
-      if (quote !== null && c === quote) { quote = null; continue; }
-      if (quote === null && (c === '"' || c === "'")) { quote = c; continue; }
-      arg += c;
-    }
-    out.push(arg.replace(/%%/g, '%'));
-  }
+  const out = splitWords(line, { escapeAll: true, comments: false }).map((a) => a.replace(/%%/g, '%'));
   if (out[0]) out[0] = out[0].replace(/^[-@:+!]+/, '');
   return out;
 }
