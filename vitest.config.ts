@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 600_000,
+    globalSetup: ['test/chroot/global-setup.ts'],
   },
 });

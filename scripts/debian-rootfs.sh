@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Build (or reuse) a cached Debian 12 (bookworm) minbase root filesystem with
+# openssh-server, for the chroot test harness (test/chroot/harness.ts).
+#
+# Usage: scripts/debian-rootfs.sh [--force]
+#   stdout: the absolute path of the ready rootfs directory (one line)
+#   stderr: progress
+#
+# Cache: ${STNS_FLEET_CACHE:-$HOME/.cache/stns-fleet}/bookworm/{rootfs,RECIPE}
+# The finished tree is kept as a plain directory: the harness mounts it as an
+# overlayfs lower dir per test (or copies it). Do not edit it in place.
+# It is built in a temp dir next to it and renamed into place; RECIPE holds
+# the recipe string below, and a different recipe triggers a rebuild.
+#
+# Mirror: taken from this machine's apt sources (the non-security suite);
+# with none found, debootstrap's own default is used. No archive host name
+# is written in this repository on purpose.
+set -euo pipefail
+
+RECIPE_VERSION=1
+SUITE=bookworm
+VARIANT=minbase
+INCLUDE=openssh-server
+
+log() { printf 'debian-rootfs: %s\n' "$*" >&2; }
+die() { printf 'debian-rootfs: error: %s\n' "$*" >&2; exit 1; }
+
+force=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    *) die "unknown argument: $arg" ;;
+  esac
+done
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap and chroot need it)"
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+export PATH
+command -v debootstrap >/dev/null 2>&1 \
+  || die "debootstrap is not installed (apt-get install -y debootstrap)"
+command -v chroot >/dev/null 2>&1 || die "chroot is not installed (coreutils)"
+command -v flock >/dev/null 2>&1 || die "flock is not installed (util-linux)"
+
+ARCH=$(dpkg --print-architecture 2>/dev/null || uname -m)
+RECIPE="v${RECIPE_VERSION} suite=${SUITE} variant=${VARIANT} include=${INCLUDE} arch=${ARCH} post=hostkeys,run-sshd,policy-rc.d,slim"
+
+CACHE_ROOT=${STNS_FLEET_CACHE:-${HOME:-/root}/.cache/stns-fleet}
+mkdir -p "$CACHE_ROOT"
+CACHE_ROOT=$(cd "$CACHE_ROOT" && pwd -P)
+FINAL="$CACHE_ROOT/$SUITE"
+ROOTFS="$FINAL/rootfs"
+
+is_current() {
+  [ -d "$ROOTFS" ] && [ -f "$FINAL/RECIPE" ] && [ "$(cat "$FINAL/RECIPE")" = "$RECIPE" ]
+}
+
+# Fast path without the lock (the ready tree is only ever renamed into place).
+if [ "$force" -eq 0 ] && is_current; then
+  log "cache hit: $ROOTFS"
+  printf '%s\n' "$ROOTFS"
+  exit 0
+fi
+
+# Serialise builders (several test processes or engineers may race here).
+exec 9>"$CACHE_ROOT/.lock"
+log "waiting for the cache lock $CACHE_ROOT/.lock"
+flock 9
+if [ "$force" -eq 0 ] && is_current; then
+  log "cache hit (built by another process): $ROOTFS"
+  printf '%s\n' "$ROOTFS"
+  exit 0
+fi
+
+# --- mirror from the machine's apt sources --------------------------------
+# deb822 (/etc/apt/sources.list.d/*.sources): the first stanza with Types
+# containing "deb" and a suite that is not *-security; its first URI.
+mirror_from_deb822() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk '
+      function flush() {
+        if (uris != "" && types ~ /(^| )deb( |$)/ && enabled !~ /^[Nn]o/) {
+          n = split(suites, s, " ")
+          for (i = 1; i <= n; i++) if (s[i] !~ /-security$/) {
+            split(uris, u, " "); print u[1]; found = 1; exit
+          }
+        }
+        uris = ""; types = ""; suites = ""; enabled = ""
+      }
+      /^[ \t]*#/ { next }
+      /^[ \t]*$/ { flush(); next }
+      {
+        line = $0
+        if (match(line, /^[A-Za-z-]+:/)) {
+          key = tolower(substr(line, 1, RLENGTH - 1))
+          val = substr(line, RLENGTH + 1)
+          gsub(/^[ \t]+|[ \t]+$/, "", val)
+          if (key == "uris") uris = val
+          else if (key == "types") types = val
+          else if (key == "suites") suites = val
+          else if (key == "enabled") enabled = val
+        }
+      }
+      END { if (!found) flush() }
+    ' "$f"
+  done | head -n 1
+}
+
+# one-line format: deb [opts] URI SUITE COMPONENTS...
+mirror_from_list() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk '
+      $1 != "deb" { next }
+      {
+        i = 2
+        if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+        uri = $i; suite = $(i + 1)
+        if (uri != "" && suite != "" && suite !~ /-security$/) { print uri; exit }
+      }
+    ' "$f"
+  done | head -n 1
+}
+
+MIRROR=$(mirror_from_deb822 || true)
+[ -n "$MIRROR" ] || MIRROR=$(mirror_from_list || true)
+# Only plain http(s)/file mirrors can be handed to debootstrap.
+case "$MIRROR" in
+  http://*|https://*|file:/*) ;;
+  *) MIRROR="" ;;
+esac
+mirror_args=()
+if [ -n "$MIRROR" ]; then
+  log "mirror from the machine's apt sources: $MIRROR"
+  mirror_args=("$MIRROR")
+else
+  log "no usable mirror in the apt sources; using debootstrap's default"
+fi
+
+# --- build -----------------------------------------------------------------
+DEB_CACHE="$CACHE_ROOT/debs"
+mkdir -p "$DEB_CACHE"
+TMP=$(mktemp -d "$CACHE_ROOT/.build.XXXXXX")
+chmod 0755 "$TMP"
+cleanup() {
+  # debootstrap mounts proc/sys while it runs and may leave them on failure;
+  # never leave mounts behind. --one-file-system keeps rm on this filesystem.
+  local m
+  if [ -d "${TMP:-}" ]; then
+    for m in proc sys dev/pts dev; do
+      if mountpoint -q "$TMP/rootfs/$m" 2>/dev/null; then
+        umount -l "$TMP/rootfs/$m" || true
+      fi
+    done
+    rm -rf --one-file-system -- "$TMP"
+  fi
+}
+trap cleanup EXIT
+
+start=$(date +%s)
+log "building $SUITE ($VARIANT, +$INCLUDE, $ARCH) in $TMP (recipe: $RECIPE)"
+debootstrap \
+  --variant="$VARIANT" \
+  --include="$INCLUDE" \
+  --arch="$ARCH" \
+  --cache-dir="$DEB_CACHE" \
+  "$SUITE" "$TMP/rootfs" "${mirror_args[@]}" >&2 \
+  || die "debootstrap failed (see output above; log in $TMP/rootfs/debootstrap/debootstrap.log is removed on exit)"
+
+R="$TMP/rootfs"
+log "post-processing"
+
+# Keep services from being started by maintainer scripts run in the chroot.
+cat >"$R/usr/sbin/policy-rc.d" <<'EOF'
+#!/bin/sh
+# stns-fleet test rootfs: never start services inside the chroot.
+exit 101
+EOF
+chmod 0755 "$R/usr/sbin/policy-rc.d"
+
+# sshd -t needs host keys and the privilege-separation directory; systemd's
+# tmpfiles would create /run/sshd on a booted system.
+chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin ssh-keygen -A >&2
+mkdir -p "$R/run/sshd"
+chmod 0755 "$R/run/sshd"
+
+# Slim: package caches and lists are not needed for dpkg -i.
+rm -f "$R"/var/cache/apt/archives/*.deb "$R"/var/cache/apt/*.bin
+find "$R/var/lib/apt/lists" -mindepth 1 -maxdepth 1 -type f -delete
+rm -rf --one-file-system -- "$R/debootstrap"
+printf 'stns-fleet-test\n' >"$R/etc/hostname"
+
+# Sanity: sshd -t must pass on the stock configuration.
+chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin/sshd -t \
+  || die "sshd -t fails inside the fresh rootfs"
+
+printf '%s\n' "$RECIPE" >"$TMP/RECIPE"
+
+# Swap into place: rename the old tree away, rename the new one in, then drop
+# the old one. (rename(2) cannot replace a non-empty directory in one step.)
+if [ -e "$FINAL" ]; then
+  OLD=$(mktemp -d "$CACHE_ROOT/.old.XXXXXX")
+  mv -T "$FINAL" "$OLD/tree"
+  mv -T "$TMP" "$FINAL"
+  rm -rf --one-file-system -- "$OLD"
+else
+  mv -T "$TMP" "$FINAL"
+fi
+TMP=""
+
+size=$(du -sh --one-file-system "$ROOTFS" | cut -f1)
+log "built $ROOTFS ($size) in $(( $(date +%s) - start ))s"
+printf '%s\n' "$ROOTFS"
