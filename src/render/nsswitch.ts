@@ -31,7 +31,11 @@ function addToSources(sources: string): string {
   if (words.includes('stns')) return sources;
   let at = parts.findIndex((w, i) => i % 2 === 0 && (w === 'files' || w === 'compat'));
   if (at >= 0) {
-    while (at + 2 < parts.length && parts[at + 2]!.startsWith('[')) at += 2; // action items bound to it
+    // Action items bound to it: one or more [...] groups, which may hold blanks ([NOTFOUND=return UNAVAIL=continue]).
+    while (at + 2 < parts.length && parts[at + 2]!.startsWith('[')) {
+      at += 2;
+      while (!parts[at]!.includes(']') && at + 2 < parts.length) at += 2;
+    }
     parts.splice(at + 1, 0, ' stns');
     return parts.join('') + rest;
   }
