@@ -5,11 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { identityOf } from '../../src/host/identity.js';
 import { snapshotFromRoot, type HostSnapshot } from '../../src/host/snapshot.js';
 import { generateHostScript } from '../../src/host-script/generate.js';
 import type { HostSettings } from '../../src/model/settings.js';
+import { settings, TOKEN } from '../helpers/render.js';
 import { planHost, sha256 as sha256Of, type HostPlan } from '../../src/plan/host-plan.js';
 import { profileById } from '../../src/profiles/index.js';
 import { desiredState, type DesiredState } from '../../src/render/desired.js';
@@ -29,23 +31,6 @@ import {
 
 const describeChroot = requireChrootOrSkip();
 const profile = profileById('debian-12');
-// A token that would break a naively built TOML file or shell script.
-const TOKEN = `tok"en'\\with$(id)\nnewline`;
-
-function settings(repo = 'https://repo.stns.jp'): HostSettings {
-  return {
-    stns: {
-      apiEndpoint: 'https://stns.example.com/v1',
-      authToken: { kind: 'env', name: 'STNS_AUTH_TOKEN' },
-      options: { request_timeout: 3, request_retry: 1 },
-      cached: { enable: true },
-      packageRepository: repo,
-    },
-    mkhomedir: { enable: true, umask: '0022' },
-    sshd: { keysCommandUser: 'root' },
-  };
-}
-
 let templates: Templates;
 let stnsDebs: string[];
 
@@ -127,7 +112,7 @@ describeChroot('host script in a Debian 12 chroot', () => {
     // stns.conf is root-owned 0644 and its token parses back exactly (TOML escaping held).
     const st = await runInChroot(root.dir, 'stat -c "%U:%G %a" /etc/stns/client/stns.conf\n');
     expect(st.stdout.trim()).toBe('root:root 644');
-    expect(await readFileIn(root.dir, '/etc/stns/client/stns.conf')).toContain('auth_token = "tok\\"en\'\\\\with$(id)\\nnewline"');
+    expect(parseToml(await readFileIn(root.dir, '/etc/stns/client/stns.conf')).auth_token).toBe(TOKEN);
     // Packages were already there: no repository was added.
     expect(await readFile(path.join(root.dir, '/etc/apt/sources.list.d/stns-fleet.list')).catch(() => null)).toBeNull();
     // A backup of every changed file exists, byte-identical to the original.
@@ -177,7 +162,7 @@ describeChroot('host script in a Debian 12 chroot', () => {
     const repoFiles = ['/etc/apt/sources.list.d/stns-fleet.list', '/etc/apt/keyrings/stns-fleet.gpg'];
     const created = ['/etc/ssh/sshd_config.d/00-stns-fleet.conf', '/etc/stns/client/stns.conf', ...repoFiles];
     const before = await state(created);
-    const { script } = await plan(settings('http://127.0.0.1:9'));
+    const { script } = await plan(settings({ packageRepository: 'http://127.0.0.1:9' }));
     const r = await runInChroot(root.dir, script);
     expect(r.code, r.stdout).toBe(30);
     expect(lastLine(r.stdout)).toBe('STNS_FLEET_RESULT=install-failed');
