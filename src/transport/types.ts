@@ -1,0 +1,111 @@
+// The one narrow interface between stns-fleet's pure core and AWS. Everything above it (facts, plan,
+// apply, verify, reactivate) is tested against fakes; src/aws/ implements it with the SSM and EC2 SDK
+// clients, which the local lab (src/lab/) answers on loopback with the same wire protocols.
+
+/** What an inventory group selects: instance/managed-node IDs and tag selectors (a host matches a selector
+ * when every key matches one of its listed values). */
+export interface TargetSpec {
+  ids: string[];
+  tagSelectors: Record<string, string[]>[];
+}
+
+export type PingStatus = 'Online' | 'ConnectionLost' | 'Inactive';
+
+export interface DiscoveredHost {
+  /** `i-…` (EC2) or `mi-…` (hybrid-activated managed node). */
+  id: string;
+  kind: 'ec2' | 'managed';
+  /** The Name tag (EC2 tag, or the SSM tag of a managed node), else SSM's Name / ComputerName. */
+  name?: string;
+  tags: Record<string, string>;
+  /** EC2 instance state (running, stopped, …); absent for managed nodes. */
+  ec2State?: string;
+  /** From DescribeInstanceInformation; absent when SSM does not know the host (no agent, not registered). */
+  ssm?: {
+    pingStatus: PingStatus;
+    agentVersion?: string;
+    platformName?: string;
+    platformVersion?: string;
+    computerName?: string;
+    ipAddress?: string;
+    activationId?: string;
+    lastPing?: Date;
+  };
+}
+
+export interface Discovery {
+  hosts: DiscoveredHost[];
+  /** IDs the inventory names that neither EC2 nor SSM knows (terminated, deregistered, typo). */
+  notFound: string[];
+}
+
+export interface RunRequest {
+  /** The whole shell script (AWS-RunShellScript `commands`, as one string). Never carries a secret in clear. */
+  script: string;
+  /** Any number of hosts; the transport sends ≤ 50 per SendCommand. */
+  instanceIds: string[];
+  /** SendCommand Comment (≤ 100 chars; cut to fit). Never a secret. */
+  comment: string;
+  /** TimeoutSeconds: how long the command may wait to be delivered (≥ 30). */
+  deliveryTimeoutSeconds: number;
+  /** executionTimeout of AWS-RunShellScript: how long the script may run (5..172800). */
+  executionTimeoutSeconds: number;
+  /** SSM rate controls for each SendCommand ("10", "10%"); default "50" / "0" as SSM's. */
+  maxConcurrency?: string;
+  maxErrors?: string;
+}
+
+/** Terminal and in-flight states as ListCommandInvocations reports them (Status / StatusDetails). */
+export interface InvocationResult {
+  instanceId: string;
+  commandId: string;
+  /** CommandInvocationStatus: Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling */
+  status: string;
+  /** Free-form detail: Success, Failed, Undeliverable, DeliveryTimedOut, ExecutionTimedOut, Terminated, … */
+  statusDetails: string;
+  /** Script exit code; -1 when it never started. */
+  responseCode: number;
+  /** stdout as far as the API returned it (ListCommandInvocations Details: ≤ 2,500 chars with stderr); see `truncated`. */
+  output: string;
+  /** stderr as far as the API returned it. */
+  stderr: string;
+  /** True when the output was cut by SSM; `fullOutput` gets up to 24,000 chars of stdout. */
+  truncated: boolean;
+}
+
+export interface RunOptions {
+  /** Aborting cancels the in-flight commands (CancelCommand), waits briefly for final states and returns. */
+  signal?: AbortSignal;
+  /** Epoch ms after which the run cancels what is left and returns. */
+  deadline?: number;
+  /** Called whenever an invocation changes state (progress output). */
+  onUpdate?: (r: InvocationResult) => void;
+}
+
+export interface Transport {
+  /** Resolves targets: EC2 by ID/tag (DescribeInstances), managed nodes by ID/tag (DescribeInstanceInformation). */
+  discover(targets: TargetSpec): Promise<Discovery>;
+  /** Runs one script on many hosts and returns one result per host, each terminal unless cancelled/deadline. */
+  run(req: RunRequest, opts?: RunOptions): Promise<InvocationResult[]>;
+  /** GetCommandInvocation: the first 24,000 chars of stdout and 8,000 of stderr of one invocation. */
+  fullOutput(commandId: string, instanceId: string): Promise<{ stdout: string; stderr: string }>;
+  /** A SecureString (or String) parameter's value, decrypted. */
+  getParameter(name: string): Promise<string>;
+}
+
+/** Hybrid activation and managed-node bookkeeping (reactivate, tag). Kept apart: only the Pi commands need it. */
+export interface ManagedNodeAdmin {
+  createActivation(o: {
+    iamRole: string;
+    registrationLimit: number;
+    expiresAt: Date;
+    defaultInstanceName?: string;
+    description?: string;
+    tags?: Record<string, string>;
+  }): Promise<{ activationId: string; activationCode: string }>;
+  deleteActivation(activationId: string): Promise<void>;
+  deregisterManagedInstance(id: string): Promise<void>;
+  /** EC2 instances are tagged through EC2 (CreateTags), managed nodes through SSM (AddTagsToResource). */
+  setTags(id: string, tags: Record<string, string>): Promise<void>;
+  listTags(id: string): Promise<Record<string, string>>;
+}
