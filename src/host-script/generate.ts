@@ -1,11 +1,14 @@
 // HostPlan → the POSIX sh script that converges one host (templates/host/converge.sh plus a data section).
 // Deterministic: the same plan gives the same bytes, so hosts with identical changes share one payload.
 // Content travels gzip+base64 inside the script; the script checks every decoded file against the
-// plan's sha256 before it touches anything.
+// plan's sha256 before it touches anything. Files that carry a secret are left as markers in a draft
+// (safe to save in plan.json) and filled in at the edge: sealed to each host for apply, or inline for a
+// script written to a local file by `render --script`.
 import { gzipSync } from 'node:zlib';
 import { ABSENT, sha256, type HostPlan } from '../plan/host-plan.js';
-import { materialize, type SecretValues } from '../render/secrets.js';
+import { materialize, secretsIn, type SecretValues } from '../render/secrets.js';
 import type { Templates } from '../render/templates.js';
+import { sealContent, sealFingerprint, wrapRunKey, type RunKey } from './seal.js';
 
 export const CONVERGE_LIB = 'host/converge.sh';
 const SAFE_PATH = /^\/[A-Za-z0-9_.@+/-]+$/;
@@ -15,10 +18,27 @@ export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function payload(content: Buffer): string {
-  const b64 = gzipSync(content, { level: 9 }).toString('base64');
+function lines76(b64: string): string {
   return (b64.match(/.{1,76}/g) ?? []).join('\n');
 }
+
+function payload(content: Buffer): string {
+  return lines76(gzipSync(content, { level: 9 }).toString('base64'));
+}
+
+const SEAL_TABLE = '@@STNS_FLEET_SEAL_TABLE@@';
+const sealedMarker = (i: number): string => `@@STNS_FLEET_SEALED:${i}@@`;
+
+/** A host script with the secret-bearing files left out: no secret, safe to store and show. */
+export interface ScriptDraft {
+  text: string;
+  /** Rendered content (with secret placeholders) of each file the script receives sealed. */
+  sealed: Buffer[];
+}
+
+export type ScriptSecrets =
+  | { kind: 'inline'; values: SecretValues }
+  | { kind: 'sealed'; values: SecretValues; runKey: RunKey; recipients: string[] };
 
 function mode(m: number): string {
   return m.toString(8).padStart(4, '0');
@@ -29,8 +49,30 @@ function checkPath(p: string): string {
   return p;
 }
 
+/** The complete script for a local file: secrets inline (the file must be kept 0700). */
 export function generateHostScript(plan: HostPlan, t: Templates, secrets: SecretValues): string {
+  return finishHostScript(draftHostScript(plan, t), { kind: 'inline', values: secrets });
+}
+
+/** Fills a draft's secret-bearing files in: sealed to `recipients` (seal public keys) or inline. */
+export function finishHostScript(draft: ScriptDraft, s: ScriptSecrets): string {
+  let text = draft.text.replace(
+    SEAL_TABLE,
+    s.kind === 'sealed' ? s.recipients.map((pub) => `sf_seal ${sealFingerprint(pub)} ${wrapRunKey(s.runKey, pub)}`).join('\n') : '',
+  );
+  draft.sealed.forEach((content, i) => {
+    const bytes = materialize(content, s.values);
+    const body = s.kind === 'sealed' ? lines76(sealContent(bytes, s.runKey).toString('base64')) : payload(bytes);
+    text = text.replace(sealedMarker(i), body);
+  });
+  if (s.kind === 'inline') text = text.replace(/^sf_sealed_file /gm, 'sf_file ');
+  return text;
+}
+
+/** The script for `plan`, with every secret-bearing file as a marker. */
+export function draftHostScript(plan: HostPlan, t: Templates): ScriptDraft {
   const d = plan.desired;
+  const sealed: Buffer[] = [];
   const lines: string[] = [t.data(CONVERGE_LIB).toString('utf8').trimEnd(), '', '# --- the plan ---'];
   const pk = d.packages;
   lines.push(
@@ -49,18 +91,22 @@ export function generateHostScript(plan: HostPlan, t: Templates, secrets: Secret
   for (const f of pk?.files ?? []) {
     lines.push(`sf_repo_file ${checkPath(f.path)} ${mode(f.mode)} ${sha256(f.content)} <<'SF_EOF'`, payload(f.content), 'SF_EOF');
   }
+  const secretFiles = plan.changes.filter((c) => c.action !== 'noop' && c.file.content && secretsIn(c.file.content).length > 0);
+  if (secretFiles.length > 0) lines.push(SEAL_TABLE);
   for (const c of plan.changes) {
     if (c.action === 'noop') continue; // nothing to write, nothing to guard: keeps identical hosts' payloads identical
     const f = c.file;
-    const body = f.content ? payload(materialize(f.content, secrets)) : '';
-    lines.push(
-      `sf_file ${checkPath(f.path)} ${mode(f.mode)} ${f.ownership} ${c.beforeSha256} ${c.afterSha256} ${f.role} <<'SF_EOF'`,
-      ...(f.content ? [body] : []),
-      'SF_EOF',
-    );
+    let fn = 'sf_file';
+    let body: string[] = [];
+    if (f.content && secretFiles.includes(c)) {
+      fn = 'sf_sealed_file';
+      body = [sealedMarker(sealed.length)];
+      sealed.push(f.content);
+    } else if (f.content) body = [payload(f.content)];
+    lines.push(`${fn} ${checkPath(f.path)} ${mode(f.mode)} ${f.ownership} ${c.beforeSha256} ${c.afterSha256} ${f.role} <<'SF_EOF'`, ...body, 'SF_EOF');
   }
   lines.push('sf_main', '');
-  return lines.join('\n');
+  return { text: lines.join('\n'), sealed };
 }
 
 export { ABSENT };

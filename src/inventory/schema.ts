@@ -183,7 +183,7 @@ const userName = z
   });
 
 /** `N` (a whole number >= min) or `"N%"` (a percentage in pctMin..100), as SSM's MaxConcurrency/MaxErrors. */
-function amount(key: string, min: number, pctMin: number, example: string) {
+export function amount(key: string, min: number, pctMin: number, example: string) {
   const expected = `${key} must be a whole number >= ${min} or a percentage from "${pctMin}%" to "100%" (e.g. ${example})`;
   return z.union([z.int(), z.string()], { error: expected }).superRefine((v, ctx) => {
     if (typeof v === 'number') {

@@ -2,12 +2,19 @@
 // summarised, and the same text for `render --diff` and `plan`.
 import { createTwoFilesPatch } from 'diff';
 import type { FileChange } from '../plan/host-plan.js';
-import { redact } from '../render/secrets.js';
+import { redact, SENSITIVE } from '../render/secrets.js';
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: '=' } as const;
 
 export function changeSymbol(c: FileChange): string {
   return SYMBOL[c.action];
+}
+
+/** A host's current stns.conf carries its token in clear: hide the value of every secret-bearing key. */
+const SECRET_TOML_LINE = /^(\s*(?:auth_token|password)\s*=\s*).+$/gm;
+
+export function redactCurrent(text: string): string {
+  return redact(text).replace(SECRET_TOML_LINE, `$1"${SENSITIVE}"`);
 }
 
 function isText(b: Buffer | null): boolean {
@@ -20,12 +27,16 @@ export function fileDiff(c: FileChange, context = 3): string {
   if (!isText(c.before) || !isText(after)) {
     return `Binary file ${c.file.path}: ${c.beforeSha256.slice(0, 12)} → ${c.afterSha256.slice(0, 12)}\n`;
   }
-  const before = c.before?.toString('utf8') ?? '';
+  const before = redactCurrent(c.before?.toString('utf8') ?? '');
+  const afterText = redactCurrent(after?.toString('utf8') ?? '');
+  if (c.action === 'update' && before === afterText) {
+    return `--- a${c.file.path}\n+++ b${c.file.path}\n(only a secret value changes; not shown)\n`;
+  }
   const patch = createTwoFilesPatch(
     c.action === 'create' ? '/dev/null' : `a${c.file.path}`,
     c.action === 'delete' ? '/dev/null' : `b${c.file.path}`,
-    redact(before),
-    redact(after?.toString('utf8') ?? ''),
+    before,
+    afterText,
     undefined,
     undefined,
     { context },

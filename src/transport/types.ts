@@ -83,8 +83,9 @@ export interface RunOptions {
 }
 
 export interface Transport {
-  /** Resolves targets: EC2 by ID/tag (DescribeInstances), managed nodes by ID/tag (DescribeInstanceInformation). */
-  discover(targets: TargetSpec): Promise<Discovery>;
+  /** Resolves targets: EC2 by ID/tag (DescribeInstances), managed nodes by ID/tag (DescribeInstanceInformation).
+   * `tags: true` also reads every managed node's tags (one call per node: only `hosts` asks for it). */
+  discover(targets: TargetSpec, opts?: { tags?: boolean }): Promise<Discovery>;
   /** Runs one script on many hosts and returns one result per host, each terminal unless cancelled/deadline. */
   run(req: RunRequest, opts?: RunOptions): Promise<InvocationResult[]>;
   /** GetCommandInvocation: the first 24,000 chars of stdout and 8,000 of stderr of one invocation. */

@@ -57,6 +57,35 @@ sf_file() { # path mode enforce before after role; content: base64 of gzip on st
 	printf '%s %s %s %s %s %s %s\n' "$SF_N" "$1" "$2" "$3" "$4" "$5" "$6" >>"$W/files"
 }
 
+# --- sealed payloads: files that carry the auth token ------------------------------------------------
+# Such a file travels encrypted (AES-256-CBC) under a key made for this run; the key itself travels once per
+# host, encrypted to that host's own seal key (made by the facts script). SSM command history keeps only
+# ciphertext, and only this host can open its copy.
+SF_SEAL_KEY=""
+SF_SEAL_MINE=""
+# shellcheck disable=SC2317 # used only by scripts that carry sealed files
+sf_seal() { # fingerprint wrapped-key: one recipient of the run key; keep ours
+	if [ -z "$SF_SEAL_MINE" ]; then
+		SF_SEAL_MINE=$(openssl pkey -in "$R/var/lib/stns-fleet/seal.key" -pubout -outform DER 2>/dev/null | sha256sum | cut -c1-16)
+		[ -n "$SF_SEAL_MINE" ] || SF_SEAL_MINE=none
+	fi
+	[ "$1" = "$SF_SEAL_MINE" ] || return 0
+	SF_SEAL_KEY=$(printf '%s\n' "$2" | base64 -d | openssl pkeyutl -decrypt -inkey "$R/var/lib/stns-fleet/seal.key" -pkeyopt rsa_padding_mode:oaep 2>/dev/null | od -An -v -tx1 | tr -d ' \n')
+}
+
+# shellcheck disable=SC2317 # as above
+sf_sealed_file() { # as sf_file, but the content is base64 of AES-256-CBC(gzip)
+	SF_N=$((SF_N + 1))
+	if [ ${#SF_SEAL_KEY} -ne 96 ]; then
+		sf_end 11 payload "$1 is sealed and this host holds no key for it (its seal key is not the one the plan saw): run plan again"
+	fi
+	k=$(printf '%s' "$SF_SEAL_KEY" | cut -c1-64)
+	iv=$(printf '%s' "$SF_SEAL_KEY" | cut -c65-96)
+	base64 -d | openssl enc -d -aes-256-cbc -K "$k" -iv "$iv" 2>/dev/null | gzip -dc >"$W/$SF_N" ||
+		sf_end 11 payload "cannot open the sealed payload of $1"
+	printf '%s %s %s %s %s %s %s\n' "$SF_N" "$1" "$2" "$3" "$4" "$5" "$6" >>"$W/files"
+}
+
 SF_R=0
 sf_repo_file() { # path mode after; content on stdin as for sf_file
 	SF_R=$((SF_R + 1))

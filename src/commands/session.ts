@@ -1,0 +1,69 @@
+// What every fleet command starts from: the validated inventory, the templates, a transport to AWS (or the
+// local lab, through AWS_ENDPOINT_URL), and the groups' auth tokens resolved on this machine (env, or SSM
+// Parameter Store through the operator's credentials). Secrets stay in memory; nothing here prints them.
+import { FleetError } from '../errors.js';
+import { loadInventoryWithWarnings } from '../inventory/load.js';
+import { formatProblem } from '../inventory/problems.js';
+import { authTokenLabel, groupNames, hostSettingsFor, resolveSecret } from '../inventory/resolve.js';
+import type { Inventory } from '../inventory/schema.js';
+import type { SecretValues } from '../render/secrets.js';
+import { loadTemplates, type Templates } from '../render/templates.js';
+import type { ManagedNodeAdmin, Transport } from '../transport/types.js';
+
+export interface CommonOptions {
+  inventory: string;
+  profile?: string;
+  region?: string;
+  group?: string[];
+  templates?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export type FleetTransport = Transport & ManagedNodeAdmin;
+export type TransportFactory = (aws: { region: string; profile?: string }) => FleetTransport;
+
+export interface Session {
+  inventory: Inventory;
+  inventoryPath: string;
+  groups: string[];
+  transport: FleetTransport;
+  templates: Templates;
+  warnings: string[];
+}
+
+export async function openSession(o: CommonOptions, makeTransport: TransportFactory): Promise<Session> {
+  const { inventory, warnings } = await loadInventoryWithWarnings(o.inventory);
+  const all = groupNames(inventory);
+  const groups = o.group && o.group.length > 0 ? o.group : all;
+  for (const g of groups) {
+    if (!all.includes(g)) throw new FleetError('USAGE', `no group "${g}" in ${o.inventory}; groups: ${all.join(', ')}`);
+  }
+  const region = o.region ?? inventory.aws.region;
+  const profile = o.profile ?? inventory.aws.profile;
+  const transport = makeTransport({ region, ...(profile ? { profile } : {}) });
+  const templates = await loadTemplates(o.templates, ['keys/stns-repo.asc', 'host/converge.sh', 'host/facts.sh']);
+  return { inventory, inventoryPath: o.inventory, groups, transport, templates, warnings: warnings.map(formatProblem) };
+}
+
+/** Each group's auth token: env and plaintext here, SSM parameters through the operator's credentials. */
+export async function resolveSecrets(s: Session, env: NodeJS.ProcessEnv = process.env): Promise<Map<string, SecretValues>> {
+  const out = new Map<string, SecretValues>();
+  const cache = new Map<string, Promise<string>>();
+  for (const g of s.groups) {
+    const ref = hostSettingsFor(s.inventory, g).stns.authToken;
+    if (!ref) {
+      out.set(g, {});
+      continue;
+    }
+    if (ref.kind === 'ssm_parameter') {
+      if (!cache.has(ref.name)) cache.set(ref.name, s.transport.getParameter(ref.name));
+      out.set(g, { auth_token: await cache.get(ref.name)! });
+    } else out.set(g, { auth_token: resolveSecret(ref, env, authTokenLabel(g)) });
+  }
+  return out;
+}
+
+export function allSecretValues(m: Map<string, SecretValues>): SecretValues[] {
+  return [...m.values()];
+}

@@ -1,0 +1,87 @@
+// `stns-fleet verify`: every reachable host must resolve the verify users through STNS (keys and passwd)
+// and run the expected keys command in sshd. Exit 0 only when every reachable host passes.
+import { FleetError } from '../errors.js';
+import type { FleetPlan } from '../fleet/plan.js';
+import type { HostVerdict } from '../fleet/verify.js';
+import { verifyHosts, type VerifyTarget } from '../fleet/verify-run.js';
+import { verifyUsersOf } from '../inventory/resolve.js';
+import { USER_NAME_RE } from '../inventory/schema.js';
+import { progressMode, runSteps } from '../output/progress.js';
+import { scrubbingIo, type Io } from './io.js';
+import { discoverAndPlan, progressCounter } from './planning.js';
+import { openSession, resolveSecrets, type CommonOptions, type TransportFactory } from './session.js';
+
+export interface VerifyCliOptions extends CommonOptions {
+  user?: string[];
+}
+
+/** Verify targets for `ids`: each host's unit says which keys command sshd must run once converged. */
+export function verifyTargets(plan: FleetPlan, ids: string[], usersOf: (group: string) => string[]): VerifyTarget[] {
+  const units = new Map(plan.units.map((u) => [u.id, u]));
+  return ids.map((id) => {
+    const h = plan.hosts.find((x) => x.id === id)!;
+    const u = units.get(h.unit!)!;
+    return {
+      id,
+      group: h.group,
+      expect: {
+        users: usersOf(h.group),
+        testOptions: u.expect.testOptions,
+        ...(u.expect.keysCommand ? { keysCommand: u.expect.keysCommand } : {}),
+        ...(u.expect.keysCommandUser ? { keysCommandUser: u.expect.keysCommandUser } : {}),
+      },
+    };
+  });
+}
+
+export async function verifyCommand(o: VerifyCliOptions, makeTransport: TransportFactory, rawIo: Io): Promise<number> {
+  for (const u of o.user ?? []) {
+    if (!USER_NAME_RE.test(u)) throw new FleetError('USAGE', `--user ${JSON.stringify(u)} is not a valid user name`);
+  }
+  const s = await openSession(o, makeTransport);
+  const secrets = await resolveSecrets(s);
+  const io = scrubbingIo(rawIo, () => secrets.values());
+  const mode = progressMode(o);
+  const { plan, fleet } = await discoverAndPlan(s, secrets, mode);
+  const usersOf = (g: string): string[] => (o.user && o.user.length > 0 ? o.user : verifyUsersOf(s.inventory, g));
+  const reachable = plan.hosts.filter((h) => h.status === 'change' || h.status === 'unchanged');
+  let verdicts: HostVerdict[] = [];
+  await runSteps(
+    [
+      {
+        title: `Verifying ${reachable.length} host(s)`,
+        run: async (say) => {
+          verdicts = await verifyHosts(s.transport, verifyTargets(plan, reachable.map((h) => h.id), usersOf), secrets, {
+            onUpdate: progressCounter(reachable.length, say, 'verified'),
+          });
+          return `Verified: ${verdicts.filter((v) => v.ok).length}/${verdicts.length} host(s) pass`;
+        },
+      },
+    ],
+    mode,
+  );
+  // A host the plan would still change is not converged, whatever its lookups say.
+  for (const v of verdicts) {
+    if (plan.hosts.find((h) => h.id === v.id)?.status === 'change') {
+      v.ok = false;
+      v.problems.unshift('not converged: `stns-fleet plan` shows changes for this host');
+    }
+  }
+  const others = plan.hosts.filter((h) => h.status !== 'change' && h.status !== 'unchanged');
+  if (o.json) {
+    io.out(`${JSON.stringify({ ok: verdicts.every((v) => v.ok), hosts: verdicts, notVerified: others.map(({ sealKey: _k, ...h }) => h), notFound: fleet.notFound }, null, 2)}\n`);
+  } else {
+    const lines: string[] = [];
+    for (const v of verdicts) {
+      const h = plan.hosts.find((x) => x.id === v.id)!;
+      const who = `${v.id}${h.name ? ` (${h.name})` : ''} [${h.group}]`;
+      if (v.ok) lines.push(`ok    ${who}: ${v.users.map((u) => `${u.user} ${u.keys} key(s)`).join(', ') || 'no verify users'}; sshd → ${v.sshd.seen ?? '?'}`);
+      else lines.push(`FAIL  ${who}:`, ...v.problems.map((p) => `        ${p}`));
+    }
+    for (const h of others) lines.push(`skip  ${h.id}${h.name ? ` (${h.name})` : ''} [${h.group}]: ${h.status}: ${h.reason ?? ''}`);
+    const bad = verdicts.filter((v) => !v.ok).length;
+    lines.push('', `Verify: ${verdicts.length - bad} passed, ${bad} failed, ${others.length} not verified.`);
+    io.out(`${lines.join('\n')}\n`);
+  }
+  return verdicts.length > 0 && verdicts.every((v) => v.ok) ? 0 : 1;
+}

@@ -1,0 +1,104 @@
+// Facts for many hosts at the cost of few API calls: one facts command for the whole batch (the transport
+// sends ≤ 50 hosts per SendCommand and polls ListCommandInvocations), then the full output of one host per
+// distinct state digest only (GetCommandInvocation), read back in chunks when it is longer than SSM returns.
+// So the cost of a plan grows with the number of distinct host states, not the number of hosts.
+import type { Templates } from '../render/templates.js';
+import type { InvocationResult, RunOptions, Transport } from '../transport/types.js';
+import { factsChunkScript, factsScript } from './facts-script.js';
+import { factsComplete, parseFacts, parseFactsHeader, type FactsHeader, type HostState } from './facts.js';
+
+export interface HostFacts {
+  header?: FactsHeader;
+  /** Why there are no facts for this host (command failed, output unreadable). */
+  error?: string;
+  invocation?: InvocationResult;
+}
+
+export interface Gathered {
+  hosts: Map<string, HostFacts>;
+  states: Map<string, HostState>;
+  /** How many hosts' full output had to be fetched (one per distinct state). */
+  fetches: number;
+}
+
+export interface GatherOptions extends RunOptions {
+  deliveryTimeoutSeconds?: number;
+  executionTimeoutSeconds?: number;
+  /** States already known (e.g. from an earlier gather in the same run). */
+  known?: Map<string, HostState>;
+}
+
+const CHUNK = 20_000; // under GetCommandInvocation's 24,000-character stdout limit
+
+export function describeFailure(r: InvocationResult): string {
+  const detail = r.statusDetails && r.statusDetails !== r.status ? `${r.status}/${r.statusDetails}` : r.status;
+  const tail = (r.stderr || r.output).trim().split('\n').slice(-2).join(' | ');
+  return `${detail}${r.responseCode >= 0 ? ` (exit ${r.responseCode})` : ''}${tail ? `: ${tail}` : ''}`;
+}
+
+export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o: GatherOptions = {}): Promise<Gathered> {
+  const hosts = new Map<string, HostFacts>();
+  const states = new Map<string, HostState>(o.known ?? []);
+  let fetches = 0;
+  if (ids.length === 0) return { hosts, states, fetches };
+  const runOpts: RunOptions = { ...(o.signal ? { signal: o.signal } : {}), ...(o.deadline ? { deadline: o.deadline } : {}), ...(o.onUpdate ? { onUpdate: o.onUpdate } : {}) };
+  const results = await tr.run(
+    {
+      script: factsScript(t),
+      instanceIds: ids,
+      comment: 'stns-fleet facts (read-only)',
+      deliveryTimeoutSeconds: o.deliveryTimeoutSeconds ?? 120,
+      executionTimeoutSeconds: o.executionTimeoutSeconds ?? 120,
+    },
+    runOpts,
+  );
+  const pending = new Map<string, InvocationResult>(); // digest → a host that has it
+  for (const r of results) {
+    if (r.status !== 'Success') {
+      hosts.set(r.instanceId, { error: describeFailure(r), invocation: r });
+      continue;
+    }
+    const header = parseFactsHeader(r.output);
+    if (!header) {
+      hosts.set(r.instanceId, { error: 'the facts command printed no STNS_FLEET_FACTS header', invocation: r });
+      continue;
+    }
+    hosts.set(r.instanceId, { header, invocation: r });
+    if (states.has(header.digest)) continue;
+    if (factsComplete(r.output)) {
+      const s = parseFacts(r.output);
+      if ('error' in s) hosts.set(r.instanceId, { error: s.error, invocation: r });
+      else states.set(s.digest, s);
+    } else if (!pending.has(header.digest)) pending.set(header.digest, r);
+  }
+  await Promise.all(
+    [...pending].map(async ([digest, r]) => {
+      fetches++;
+      const full = await readFullFacts(tr, r, runOpts);
+      const s = typeof full === 'string' ? parseFacts(full) : full;
+      if ('error' in s || s.digest !== digest) {
+        const error = 'error' in s ? s.error : 'the host changed while its facts were read';
+        for (const [id, h] of hosts) if (h.header?.digest === digest) hosts.set(id, { error: `facts unreadable: ${error}`, invocation: h.invocation! });
+      } else states.set(digest, s);
+    }),
+  );
+  return { hosts, states, fetches };
+}
+
+async function readFullFacts(tr: Transport, r: InvocationResult, o: RunOptions): Promise<string | { error: string }> {
+  const first = await tr.fullOutput(r.commandId, r.instanceId);
+  if (factsComplete(first.stdout)) return first.stdout;
+  // Longer than SSM keeps: read the saved copy back in chunks from this one host.
+  let text = '';
+  for (let offset = 0; offset < 5_000_000; offset += CHUNK) {
+    const [c] = await tr.run(
+      { script: factsChunkScript(offset, CHUNK), instanceIds: [r.instanceId], comment: 'stns-fleet facts (read back)', deliveryTimeoutSeconds: 60, executionTimeoutSeconds: 60 },
+      o,
+    );
+    if (!c || c.status !== 'Success') return { error: `reading the facts back failed: ${c ? describeFailure(c) : 'no result'}` };
+    const part = c.truncated ? (await tr.fullOutput(c.commandId, c.instanceId)).stdout : c.output;
+    text += part;
+    if (part.length < CHUNK) break;
+  }
+  return factsComplete(text) ? text : { error: 'the facts output is incomplete after reading it back' };
+}

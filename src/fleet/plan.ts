@@ -1,0 +1,171 @@
+// Facts → the fleet plan: per (group, distinct host state) one desired state, one file plan, one diff and
+// one host-script draft, shared by every host in that unit. Pure: no AWS, no I/O. The result is JSON-ready
+// so that `plan --out` can save it and `apply plan.json` can apply exactly it; it never holds a secret
+// (secret-bearing files are drafts with placeholders; hashes are of the rendered files).
+import { identityOf } from '../host/identity.js';
+import { draftHostScript } from '../host-script/generate.js';
+import { groupOs, hostSettingsFor } from '../inventory/resolve.js';
+import type { Inventory } from '../inventory/schema.js';
+import { fileDiff } from '../output/diff.js';
+import { hasChanges, planHost } from '../plan/host-plan.js';
+import { chooseProfile } from '../profiles/index.js';
+import { desiredState } from '../render/desired.js';
+import type { SecretValues } from '../render/secrets.js';
+import type { Templates } from '../render/templates.js';
+import { describeOutcome } from '../commands/describe.js';
+import { PI_MODEL } from './facts-script.js';
+import type { HostState } from './facts.js';
+import type { Gathered } from './gather.js';
+import type { Fleet } from './hosts.js';
+
+export type HostPlanStatus = 'change' | 'unchanged' | 'skipped' | 'unreachable' | 'error';
+
+export interface PlannedHost {
+  id: string;
+  group: string;
+  name?: string;
+  status: HostPlanStatus;
+  /** The unit (shared change) this host belongs to. */
+  unit?: string;
+  reason?: string;
+  /** Seal public key from the facts (base64 DER): what apply encrypts the token to. */
+  sealKey?: string;
+}
+
+export interface PlanUnit {
+  id: string;
+  group: string;
+  digest: string;
+  profile?: string;
+  arch: string;
+  hostIds: string[];
+  changed: boolean;
+  /** One line per managed file, then the effective sshd keys command and NSS order before → after. */
+  summary: string[];
+  /** Unified diffs (secrets redacted) of every file that changes. */
+  diffs: string[];
+  packages: string[];
+  problems: string[];
+  warnings: string[];
+  /** The host script without its secrets (files that carry the token are markers, sealed at apply). */
+  draft?: { text: string; sealed: string[] };
+  /** What verify checks after apply: sshd -T with these options must show this keys command. */
+  expect: { testOptions: string[]; keysCommand?: string; keysCommandUser?: string };
+}
+
+export interface FleetPlan {
+  format: 'stns-fleet-plan';
+  version: 1;
+  createdAt: string;
+  inventory: string;
+  units: PlanUnit[];
+  hosts: PlannedHost[];
+}
+
+export interface PlanInput {
+  inventory: Inventory;
+  inventoryPath: string;
+  fleet: Fleet;
+  gathered: Gathered;
+  templates: Templates;
+  /** Resolved secrets per group (their hashes are in the plan; the values are not). */
+  secrets: Map<string, SecretValues>;
+  now?: Date;
+}
+
+function isPi(s: HostState): boolean {
+  return s.probes.has('/etc/rpi-issue') || (s.snapshot.files.get(PI_MODEL)?.toString('utf8') ?? '').includes('Raspberry Pi');
+}
+
+function planUnit(i: PlanInput, group: string, state: HostState, id: string): PlanUnit {
+  const settings = hostSettingsFor(i.inventory, group);
+  const identity = identityOf(state.snapshot, state.arch, { raspberryPi: isPi(state) });
+  const base: PlanUnit = { id, group, digest: state.digest, arch: state.machine, hostIds: [], changed: false, summary: [], diffs: [], packages: [], problems: [], warnings: [], expect: { testOptions: [] } };
+  const chosen = chooseProfile(identity, groupOs(i.inventory, group));
+  if ('error' in chosen) return { ...base, problems: [chosen.error] };
+  const wanted = ['libnss-stns-v2', ...(settings.stns.cached.enable ? ['cache-stnsd'] : [])];
+  const desired = desiredState({
+    profile: chosen,
+    identity,
+    snapshot: state.snapshot,
+    settings,
+    templates: i.templates,
+    packagesInstalled: wanted.every((p) => state.packages[p] === true),
+  });
+  const hp = planHost(desired, state.snapshot, i.secrets.get(group) ?? {});
+  const changed = hasChanges(hp) || desired.packages !== null;
+  const after = desired.sshd.after ?? desired.sshd.before;
+  return {
+    ...base,
+    profile: chosen.id,
+    changed,
+    summary: describeOutcome(hp),
+    diffs: hp.changes.filter((c) => c.action !== 'noop').map((c) => fileDiff(c)),
+    packages: desired.packages?.packages ?? [],
+    problems: desired.problems,
+    warnings: desired.warnings,
+    ...(changed && desired.problems.length === 0 ? { draft: serializeDraft(draftHostScript(hp, i.templates)) } : {}),
+    expect: {
+      testOptions: desired.sshd.testOptions,
+      ...(after ? { keysCommand: after.command, keysCommandUser: after.user } : {}),
+    },
+  };
+}
+
+function serializeDraft(d: { text: string; sealed: Buffer[] }): { text: string; sealed: string[] } {
+  return { text: d.text, sealed: d.sealed.map((b) => b.toString('base64')) };
+}
+
+export function buildFleetPlan(i: PlanInput): FleetPlan {
+  const units = new Map<string, PlanUnit>();
+  const hosts: PlannedHost[] = [];
+  let n = 0;
+  for (const h of i.fleet.hosts) {
+    const base = { id: h.id, group: h.group, ...(h.name ? { name: h.name } : {}) };
+    if (h.skip) {
+      hosts.push({ ...base, status: 'skipped', reason: h.skip });
+      continue;
+    }
+    const f = i.gathered.hosts.get(h.id);
+    const state = f?.header ? i.gathered.states.get(f.header.digest) : undefined;
+    if (!f?.header || !state) {
+      hosts.push({ ...base, status: 'unreachable', reason: f?.error ?? 'no facts' });
+      continue;
+    }
+    const key = `${h.group}\0${state.digest}`;
+    let u = units.get(key);
+    if (!u) {
+      u = planUnit(i, h.group, state, `${h.group}#${++n}`);
+      units.set(key, u);
+    }
+    u.hostIds.push(h.id);
+    const sealKey = f.header.sealKey ?? undefined;
+    const withKey = { ...base, unit: u.id, ...(sealKey ? { sealKey } : {}) };
+    if (u.problems.length > 0) hosts.push({ ...withKey, status: 'error', reason: u.problems.join('; ') });
+    else if (!u.changed) hosts.push({ ...withKey, status: 'unchanged' });
+    else if (u.draft && u.draft.sealed.length > 0 && !sealKey) {
+      hosts.push({ ...withKey, status: 'error', reason: 'no openssl on the host: the auth token cannot be sent to it sealed' });
+    } else hosts.push({ ...withKey, status: 'change' });
+  }
+  return {
+    format: 'stns-fleet-plan',
+    version: 1,
+    createdAt: (i.now ?? new Date()).toISOString(),
+    inventory: i.inventoryPath,
+    units: [...units.values()],
+    hosts,
+  };
+}
+
+export function countByStatus(p: FleetPlan): Record<HostPlanStatus, number> {
+  const c: Record<HostPlanStatus, number> = { change: 0, unchanged: 0, skipped: 0, unreachable: 0, error: 0 };
+  for (const h of p.hosts) c[h.status]++;
+  return c;
+}
+
+/** terraform plan -detailed-exitcode: 0 nothing to do, 2 changes, 1 some host could not be planned. */
+export function planExitCode(p: FleetPlan): number {
+  const c = countByStatus(p);
+  if (c.error > 0 || c.unreachable > 0) return 1;
+  return c.change > 0 ? 2 : 0;
+}

@@ -1,0 +1,171 @@
+// apply: canary hosts first, alone; stop if one fails or does not verify. Then the rest, every batch at once
+// (hosts that share a change share one script and one SendCommand per ≤ 50 hosts), with the concurrency
+// split across batches and one error budget for the whole rollout: past it, every in-flight command is
+// cancelled. Ctrl-C (the signal) cancels the same way. Each host ends with exactly one outcome.
+import { finishHostScript } from '../host-script/generate.js';
+import { newRunKey, type RunKey } from '../host-script/seal.js';
+import { amountToCount } from '../inventory/resolve.js';
+import type { Amount } from '../inventory/schema.js';
+import type { SecretValues } from '../render/secrets.js';
+import type { InvocationResult, Transport } from '../transport/types.js';
+import { classify, isError, type HostOutcome } from './outcome.js';
+import type { FleetPlan, PlannedHost, PlanUnit } from './plan.js';
+
+export interface RolloutSettings {
+  canary: Amount;
+  maxConcurrency: Amount;
+  maxErrors: Amount;
+}
+
+export type ApplyEvent =
+  | { kind: 'phase'; phase: 'canary' | 'verify-canary' | 'rest'; hosts: string[] }
+  | { kind: 'sent'; unit: string; hosts: string[] }
+  | { kind: 'host'; outcome: HostOutcome }
+  | { kind: 'stopping'; reason: string };
+
+export interface ApplyOptions {
+  plan: FleetPlan;
+  transport: Transport;
+  secrets: Map<string, SecretValues>;
+  rollout: RolloutSettings;
+  signal?: AbortSignal;
+  deadline?: number;
+  deliveryTimeoutSeconds?: number;
+  executionTimeoutSeconds?: number;
+  /** Checks the canary hosts after they changed; a failure stops the rollout. */
+  verifyCanary?: (hostIds: string[]) => Promise<{ ok: boolean; detail: string }>;
+  onEvent?: (e: ApplyEvent) => void;
+  runKey?: () => RunKey;
+}
+
+export interface ApplyReport {
+  outcomes: HostOutcome[];
+  /** Why the rollout stopped before the end, if it did. */
+  stopped?: string;
+  canary: string[];
+}
+
+const BATCH = 50;
+
+function chunk<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Canary hosts: round-robin over the units, so a canary of N covers up to N different changes. */
+export function pickCanary(hosts: PlannedHost[], n: number): PlannedHost[] {
+  const byUnit = new Map<string, PlannedHost[]>();
+  for (const h of hosts) byUnit.set(h.unit!, [...(byUnit.get(h.unit!) ?? []), h]);
+  const queues = [...byUnit.values()];
+  const out: PlannedHost[] = [];
+  for (let round = 0; out.length < n && queues.some((q) => q.length > round); round++) {
+    for (const q of queues) if (q[round] && out.length < n) out.push(q[round]!);
+  }
+  return out;
+}
+
+function planned(h: PlannedHost): HostOutcome | undefined {
+  if (h.status === 'unchanged') return { id: h.id, outcome: 'unchanged', detail: 'already as planned: no command sent' };
+  if (h.status !== 'change') return { id: h.id, outcome: 'skipped', detail: h.reason ?? h.status };
+  return undefined;
+}
+
+export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
+  const outcomes = new Map<string, HostOutcome>();
+  const units = new Map(o.plan.units.map((u) => [u.id, u]));
+  const runKeys = new Map<string, RunKey>();
+  const emit = (e: ApplyEvent): void => o.onEvent?.(e);
+  const record = (x: HostOutcome): void => {
+    outcomes.set(x.id, x);
+    emit({ kind: 'host', outcome: x });
+  };
+  for (const h of o.plan.hosts) {
+    const p = planned(h);
+    if (p) record(p);
+  }
+  const todo = o.plan.hosts.filter((h) => h.status === 'change');
+  const finish = (stopped?: string): ApplyReport => {
+    for (const h of todo) if (!outcomes.has(h.id)) record({ id: h.id, outcome: 'skipped', detail: stopped ? `not attempted: ${stopped}` : 'not attempted' });
+    return { outcomes: o.plan.hosts.map((h) => outcomes.get(h.id)!), ...(stopped ? { stopped } : {}), canary };
+  };
+
+  const canaryHosts = pickCanary(todo, amountToCount(o.rollout.canary, todo.length));
+  const canary = canaryHosts.map((h) => h.id);
+  if (todo.length === 0) return finish();
+
+  const runHosts = async (hosts: PlannedHost[], concurrency: number, budget: number): Promise<string | undefined> => {
+    const ctl = new AbortController();
+    const onParent = (): void => ctl.abort();
+    o.signal?.addEventListener('abort', onParent, { once: true });
+    let errors = 0;
+    let stopped: string | undefined;
+    const byUnit = new Map<string, PlannedHost[]>();
+    for (const h of hosts) byUnit.set(h.unit!, [...(byUnit.get(h.unit!) ?? []), h]);
+    const batches = [...byUnit].flatMap(([u, hs]) => chunk(hs, BATCH).map((b) => ({ unit: units.get(u)!, hosts: b })));
+    const seen = new Set<string>();
+    const onUpdate = (r: InvocationResult): void => {
+      if (!['Success', 'Failed', 'TimedOut'].includes(r.status) || seen.has(r.instanceId)) return;
+      seen.add(r.instanceId);
+      const x = classify(r);
+      if (isError(x) && ++errors > budget && !ctl.signal.aborted) {
+        stopped = `error budget exceeded (${errors} failed, max_errors ${budget})`;
+        emit({ kind: 'stopping', reason: stopped });
+        ctl.abort();
+      }
+    };
+    try {
+      await Promise.all(
+        batches.map(async ({ unit, hosts: b }) => {
+          const script = scriptFor(unit, b, o.secrets.get(unit.group) ?? {}, runKeys, o.runKey ?? newRunKey);
+          emit({ kind: 'sent', unit: unit.id, hosts: b.map((h) => h.id) });
+          const share = Math.max(1, Math.floor((concurrency * b.length) / hosts.length));
+          const results = await o.transport.run(
+            {
+              script,
+              instanceIds: b.map((h) => h.id),
+              comment: `stns-fleet apply ${unit.id}`,
+              deliveryTimeoutSeconds: o.deliveryTimeoutSeconds ?? 300,
+              executionTimeoutSeconds: o.executionTimeoutSeconds ?? 900,
+              maxConcurrency: String(Math.min(share, b.length)),
+              maxErrors: String(budget),
+            },
+            { signal: ctl.signal, ...(o.deadline ? { deadline: o.deadline } : {}), onUpdate },
+          );
+          for (const r of results) record(classify(r));
+        }),
+      );
+    } finally {
+      o.signal?.removeEventListener('abort', onParent);
+    }
+    if (o.signal?.aborted) return 'interrupted (Ctrl-C): in-flight commands were cancelled';
+    return stopped;
+  };
+
+  if (canaryHosts.length > 0) {
+    emit({ kind: 'phase', phase: 'canary', hosts: canary });
+    const s1 = await runHosts(canaryHosts, canaryHosts.length, 0);
+    if (s1) return finish(s1);
+    const bad = canaryHosts.map((h) => outcomes.get(h.id)).filter((x) => x && x.outcome !== 'changed' && x.outcome !== 'unchanged');
+    if (bad.length > 0) return finish(`the canary failed (${bad.map((x) => `${x!.id}: ${x!.outcome}`).join(', ')})`);
+  }
+  if (o.verifyCanary && canaryHosts.length > 0) {
+    emit({ kind: 'phase', phase: 'verify-canary', hosts: canary });
+    const v = await o.verifyCanary(canary);
+    if (!v.ok) return finish(`the canary did not verify: ${v.detail}`);
+  }
+  const rest = todo.filter((h) => !canary.includes(h.id));
+  if (rest.length === 0) return finish();
+  emit({ kind: 'phase', phase: 'rest', hosts: rest.map((h) => h.id) });
+  const budget = amountToCount(o.rollout.maxErrors, rest.length);
+  const concurrency = Math.max(1, amountToCount(o.rollout.maxConcurrency, rest.length));
+  return finish(await runHosts(rest, concurrency, budget));
+}
+
+function scriptFor(unit: PlanUnit, hosts: PlannedHost[], values: SecretValues, keys: Map<string, RunKey>, make: () => RunKey): string {
+  const draft = { text: unit.draft!.text, sealed: unit.draft!.sealed.map((b) => Buffer.from(b, 'base64')) };
+  if (draft.sealed.length === 0) return draft.text;
+  let rk = keys.get(unit.id);
+  if (!rk) keys.set(unit.id, (rk = make()));
+  return finishHostScript(draft, { kind: 'sealed', values, runKey: rk, recipients: hosts.map((h) => h.sealKey!) });
+}

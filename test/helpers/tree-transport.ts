@@ -1,0 +1,96 @@
+// A Transport for tests that runs each script for real with /bin/sh on directory trees laid out like a
+// host's / (STNS_FLEET_ROOT), with tiny stand-ins for the host's sshd and package tools on PATH. It records
+// every request, so tests can assert what would have reached SSM.
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { profileById } from '../../src/profiles/index.js';
+import { STOCK_DIR } from '../../src/render/stock.js';
+import type { Discovery, InvocationResult, RunOptions, RunRequest, TargetSpec, Transport } from '../../src/transport/types.js';
+
+const STANDINS: Record<string, string> = {
+  sshd: '#!/bin/sh\n[ "$1" = -T ] && echo "authorizedkeyscommand none"\nexit 0\n',
+  // dpkg-query -W -f='${Status}' PKG
+  'dpkg-query': '#!/bin/sh\nf="$STNS_FLEET_ROOT/var/lib/test-installed"\n[ -f "$f" ] && grep -qx "$3" "$f" && echo "install ok installed"\nexit 0\n',
+  // Never let a test install on the machine running it.
+  'apt-get': '#!/bin/sh\necho "E: apt-get is a test stand-in: no packages here" >&2\nexit 100\n',
+  dpkg: '#!/bin/sh\necho amd64\n',
+};
+
+export interface TreeHost {
+  id: string;
+  root: string;
+}
+
+export class TreeTransport implements Transport {
+  readonly requests: RunRequest[] = [];
+  private n = 0;
+  constructor(
+    readonly hosts: TreeHost[],
+    private readonly bin: string,
+  ) {}
+
+  discover(_t: TargetSpec): Promise<Discovery> {
+    return Promise.resolve({
+      hosts: this.hosts.map((h) => ({ id: h.id, kind: 'ec2' as const, tags: {}, ec2State: 'running', ssm: { pingStatus: 'Online' as const } })),
+      notFound: [],
+    });
+  }
+
+  async run(req: RunRequest, _o?: RunOptions): Promise<InvocationResult[]> {
+    this.requests.push(req);
+    const commandId = `cmd-${++this.n}`;
+    return Promise.all(
+      req.instanceIds.map(async (id) => {
+        const h = this.hosts.find((x) => x.id === id)!;
+        const r = await sh(req.script, { ...process.env, STNS_FLEET_ROOT: h.root, PATH: `${this.bin}:${process.env['PATH']}`, AWS_SSM_INSTANCE_ID: id });
+        return { instanceId: id, commandId, status: r.code === 0 ? 'Success' : 'Failed', statusDetails: r.code === 0 ? 'Success' : 'Failed', responseCode: r.code, output: r.stdout, stderr: r.stderr, truncated: false };
+      }),
+    );
+  }
+
+  fullOutput(): Promise<{ stdout: string; stderr: string }> {
+    return Promise.reject(new Error('TreeTransport never truncates'));
+  }
+
+  getParameter(name: string): Promise<string> {
+    return Promise.reject(new Error(`no parameter ${name}`));
+  }
+}
+
+function sh(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('/bin/sh', ['-s'], { env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    p.stdin.end(script);
+  });
+}
+
+/** Directory hosts seeded from an OS profile's stock files, plus the stand-ins' bin directory. */
+export function treeHosts(osIds: string[], o: { installed?: boolean } = {}): { dir: string; bin: string; hosts: TreeHost[] } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sf-tree-'));
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin);
+  for (const [name, body] of Object.entries(STANDINS)) {
+    writeFileSync(path.join(bin, name), body);
+    chmodSync(path.join(bin, name), 0o755);
+  }
+  const hosts = osIds.map((os, i) => {
+    const id = `i-${String(i + 1).padStart(17, '0')}`;
+    const root = path.join(dir, id);
+    const p = profileById(os);
+    for (const layer of p.stockLayers(p.defaultArch)) cpSync(path.join(STOCK_DIR, layer), root, { recursive: true });
+    if (os === 'raspberry-pi-os') writeFileSync(path.join(root, 'etc/rpi-issue'), 'Raspberry Pi reference 2024-11-19\n');
+    if (o.installed ?? true) {
+      mkdirSync(path.join(root, 'var/lib'), { recursive: true });
+      writeFileSync(path.join(root, 'var/lib/test-installed'), 'libnss-stns-v2\ncache-stnsd\n');
+    }
+    return { id, root };
+  });
+  return { dir, bin, hosts };
+}
