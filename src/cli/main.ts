@@ -8,6 +8,13 @@ import { OS_PROFILE_IDS } from '../profiles/ids.js';
 import { profilesCommand } from '../commands/profiles.js';
 import { renderCommand } from '../commands/render.js';
 import { validateCommand } from '../inventory/validate.js';
+import { applyCommand, type ApplyCliOptions } from '../commands/apply.js';
+import { hostsCommand } from '../commands/hosts.js';
+import { processIo } from '../commands/io.js';
+import { planCommand, type PlanOptions } from '../commands/plan.js';
+import type { CommonOptions } from '../commands/session.js';
+import { verifyCommand, type VerifyCliOptions } from '../commands/verify.js';
+import { sdkTransport } from './transport.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -31,10 +38,16 @@ export function buildProgram(): Command {
       `
 Typical session:
   $ stns-fleet validate -i inventories/prod.yaml       check the inventory (no AWS calls)
-  $ stns-fleet render -i inventories/prod.yaml --os debian-12 --out out/ --diff
-                                                        see every managed file for one OS, offline
+  $ stns-fleet hosts -i inventories/prod.yaml          which hosts the inventory selects, and which answer
+  $ stns-fleet plan -i inventories/prod.yaml           what would change, per file, on every host (dry run)
+  $ stns-fleet apply -i inventories/prod.yaml          the same plan, then a canary-first rollout
+  $ stns-fleet verify -i inventories/prod.yaml         every host resolves STNS users and keys
 
-Exit codes: 0 success, 1 error (the message says what and where).`,
+No AWS account? \`npm run demo\` runs all of it against the built-in local lab.
+AWS settings: --profile/--region (or the inventory's aws:), the default credential chain, and
+AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_SSM / _EC2) for a local endpoint.
+
+Exit codes: 0 success, 1 error (the message says what and where); plan: 2 when there are changes.`,
     );
 
   program
@@ -71,6 +84,99 @@ Files that carry the auth token are written 0600 under --out. Exit 1 when the ho
     .action(async (o: { inventory: string; os: string; out: string; group?: string; root?: string; arch?: string; script?: string; templates?: string; diff: boolean; packagesPresent: boolean }) =>
       emit(await renderCommand(o)),
     );
+
+  const fleetOptions = (c: Command, inventoryRequired = true): Command => {
+    (inventoryRequired ? c.requiredOption('-i, --inventory <file>', 'inventory YAML (see inventories/example.yaml)') : c.option('-i, --inventory <file>', 'inventory YAML (default: the one the plan file names)'))
+      .option('-g, --group <name...>', 'only these groups (default: every group)')
+      .option('--profile <name>', 'AWS profile (default: the inventory\'s aws.profile, else the credential chain)')
+      .option('--region <region>', 'AWS region (default: the inventory\'s aws.region)')
+      .option('--templates <dir>', 'override templates by file name from DIR')
+      .option('--json', 'print one JSON document on stdout, no progress', false)
+      .option('-q, --quiet', 'no progress output', false);
+    return c;
+  };
+  const io = processIo();
+
+  fleetOptions(
+    program
+      .command('hosts')
+      .description('list every host the inventory selects: ID, Name, group, OS, SSM ping status, agent version'),
+  )
+    .addHelpText('after', '\nHosts that match but cannot be reached (stopped, offline, no agent) are listed as skipped, with the reason.')
+    .action(async (o: CommonOptions) => void (process.exitCode = await hostsCommand(o, sdkTransport, io)));
+
+  fleetOptions(
+    program
+      .command('plan')
+      .description('show what apply would change on every host: per group of hosts sharing a change, a diff of each file')
+      .option('--out <file>', 'save the plan (no secrets in it) for `stns-fleet apply FILE`'),
+  )
+    .addHelpText(
+      'after',
+      `
+Gathers facts with one read-only Run Command per 50 hosts, reads full file contents once per distinct host
+state, renders, and prints unified diffs (secrets shown as (sensitive)), the AuthorizedKeysCommand sshd will
+really use before → after, the NSS source order, and the packages to install.
+
+Exit codes (as terraform plan -detailed-exitcode): 0 no changes, 2 changes, 1 error (some host could not be planned).
+
+Examples:
+  $ stns-fleet plan -i inventories/prod.yaml
+  $ stns-fleet plan -i inventories/prod.yaml -g web --out web.plan.json`,
+    )
+    .action(async (o: PlanOptions) => void (process.exitCode = await planCommand(o, sdkTransport, io)));
+
+  fleetOptions(
+    program
+      .command('apply')
+      .description('plan, confirm, then roll out: canary first, verify it, then the rest within the concurrency and error budget')
+      .argument('[plan-file]', 'a plan saved by `plan --out`: apply exactly that plan')
+      .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
+      .option('--canary <n>', 'hosts changed first, alone, and verified (number or N%; default: inventory rollout.canary)')
+      .option('--max-concurrency <n>', 'hosts changed at once after the canary (number or N%; default: inventory)')
+      .option('--max-errors <n>', 'failures tolerated before every in-flight command is cancelled (number or N%)')
+      .option('--timeout <duration>', 'total deadline, e.g. 15m: what is still running then is cancelled'),
+    false,
+  )
+    .addHelpText(
+      'after',
+      `
+Every host script backs up each file it changes (/var/backups/stns-fleet/), refuses if a file changed since
+the plan (drift), validates with sshd -t before reloading, and restores everything byte-identical on any
+failure. The auth token reaches each host sealed to that host's own key: never in clear in SSM history.
+Ctrl-C cancels the in-flight commands and reports what each host ended as.
+
+Exit codes: 0 every host changed or already converged, 1 otherwise.
+
+Examples:
+  $ stns-fleet apply -i inventories/prod.yaml
+  $ stns-fleet apply -i inventories/prod.yaml --yes --max-concurrency 10% --max-errors 1
+  $ stns-fleet plan -i inventories/prod.yaml --out prod.plan.json && stns-fleet apply prod.plan.json`,
+    )
+    .action(async (planFile: string | undefined, o: ApplyCliOptions) => {
+      const ctl = new AbortController();
+      const onSigint = (): void => {
+        if (ctl.signal.aborted) process.exit(130);
+        process.stderr.write('\nstns-fleet: interrupted: cancelling in-flight commands (Ctrl-C again to quit at once)\n');
+        ctl.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        process.exitCode = await applyCommand({ ...o, ...(planFile ? { planFile } : {}) }, sdkTransport, io, ctl.signal);
+        if (ctl.signal.aborted) process.exitCode = 130;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  fleetOptions(
+    program
+      .command('verify')
+      .description('prove every host resolves STNS users and keys (stns-key-wrapper, getent) and sshd uses the keys command')
+      .option('-u, --user <name...>', 'users to check (default: the inventory\'s verify.users)'),
+  )
+    .addHelpText('after', '\nExit 0 only when every reachable host passes; each failure names the user and why\n(no keys, user unknown, endpoint unreachable, token rejected).')
+    .action(async (o: VerifyCliOptions) => void (process.exitCode = await verifyCommand(o, sdkTransport, io)));
 
   program
     .command('profiles')

@@ -41,6 +41,9 @@ export function fileDiff(c: FileChange, context = 3): string {
     undefined,
     { context },
   );
-  // Drop the "Index:"/"====" preamble: git-style headers are what people read.
-  return patch.split('\n').slice(2).join('\n');
+  // Drop any "Index:"/"====" preamble: git-style headers are what people read.
+  return patch
+    .split('\n')
+    .filter((l, i) => !(i < 2 && (l.startsWith('Index:') || /^=+$/.test(l))))
+    .join('\n');
 }

@@ -10,7 +10,17 @@ import { STOCK_DIR } from '../../src/render/stock.js';
 import type { Discovery, InvocationResult, RunOptions, RunRequest, TargetSpec, Transport } from '../../src/transport/types.js';
 
 const STANDINS: Record<string, string> = {
-  sshd: '#!/bin/sh\n[ "$1" = -T ] && echo "authorizedkeyscommand none"\nexit 0\n',
+  // sshd -t accepts; sshd -T [-o OPT]… prints the first AuthorizedKeysCommand: -o options, then drop-ins, then sshd_config.
+  sshd: [
+    '#!/bin/sh',
+    '[ "$1" = -T ] || exit 0',
+    'shift',
+    'for a; do case "$a" in [Aa]uthorized[Kk]eys[Cc]ommand\\ *|[Aa]uthorized[Kk]eys[Cc]ommand=*) printf "authorizedkeyscommand %s\\n" "${a#*[ =]}"; exit 0;; esac; done',
+    'R="$STNS_FLEET_ROOT"',
+    'v=$(cat "$R"/etc/ssh/sshd_config.d/*.conf "$R/etc/ssh/sshd_config" 2>/dev/null | awk \'tolower($1) == "authorizedkeyscommand" { $1 = ""; sub(/^ /, ""); print; exit }\')',
+    'echo "authorizedkeyscommand ${v:-none}"',
+    '',
+  ].join('\n'),
   // dpkg-query -W -f='${Status}' PKG
   'dpkg-query': '#!/bin/sh\nf="$STNS_FLEET_ROOT/var/lib/test-installed"\n[ -f "$f" ] && grep -qx "$3" "$f" && echo "install ok installed"\nexit 0\n',
   // Never let a test install on the machine running it.

@@ -1,0 +1,15 @@
+// The real transport for the CLI: SSM and EC2 through the SDK (AWS, or the local lab via AWS_ENDPOINT_URL).
+// STNS_FLEET_POLL_MS / STNS_FLEET_MAX_POLL_MS tune how often command states are polled (default 1 s → 5 s).
+import { SsmTransport } from '../aws/transport.js';
+import type { TransportFactory } from '../commands/session.js';
+
+function ms(v: string | undefined): number | undefined {
+  const n = Number(v);
+  return v !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+export const sdkTransport: TransportFactory = (aws) => {
+  const pollMs = ms(process.env['STNS_FLEET_POLL_MS']);
+  const maxPollMs = ms(process.env['STNS_FLEET_MAX_POLL_MS']);
+  return SsmTransport.open(aws, { ...(pollMs ? { pollMs } : {}), ...(maxPollMs ? { maxPollMs } : {}) });
+};
