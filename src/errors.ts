@@ -9,7 +9,8 @@ export type FleetErrorCode =
   | 'PROFILE_UNKNOWN'
   | 'TEMPLATE'
   | 'RENDER'
-  | 'IO';
+  | 'IO'
+  | 'AWS';
 
 export class FleetError extends Error {
   readonly code: FleetErrorCode;

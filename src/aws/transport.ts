@@ -1,0 +1,150 @@
+// SsmTransport: the Transport and ManagedNodeAdmin seams implemented with the SSM and EC2 clients. Every
+// call goes through one wrapper: our retry with backoff, then any error as one FleetError sentence.
+import { CreateTagsCommand, DescribeTagsCommand, type TagDescription } from '@aws-sdk/client-ec2';
+import {
+  AddTagsToResourceCommand,
+  CreateActivationCommand,
+  DeleteActivationCommand,
+  DeregisterManagedInstanceCommand,
+  GetParameterCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-ssm';
+import { FleetError } from '../errors.js';
+import type { Discovery, InvocationResult, ManagedNodeAdmin, RunOptions, RunRequest, TargetSpec, Transport } from '../transport/types.js';
+import { sleep as realSleep, withRetry, type Call, type Sleep } from './backoff.js';
+import { makeAwsClients, type AwsClientOptions, type AwsClients } from './clients.js';
+import { discover, type DiscoverOptions } from './discover.js';
+import { awsErrorName, awsFleetError } from './errors.js';
+import { fullOutput, runScript, type RunContext } from './run.js';
+
+export interface SsmTransportOptions {
+  /** First poll interval of a run (default 1000 ms); grows ×1.5 per poll up to maxPollMs (default 5000 ms). */
+  pollMs?: number;
+  maxPollMs?: number;
+  /** How long a cancelled run keeps polling for final states (default 10 s). */
+  cancelGraceMs?: number;
+  /** AWS calls in flight at once within one operation (default 4). */
+  concurrency?: number;
+  /** Attempts per call in our retry, the first included (default 6), on top of the SDK's own. */
+  retryAttempts?: number;
+  sleep?: Sleep;
+  now?: () => number;
+  random?: () => number;
+}
+
+const tagList = (tags: Record<string, string>): { Key: string; Value: string }[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+export class SsmTransport implements Transport, ManagedNodeAdmin {
+  private readonly ctx: RunContext;
+
+  constructor(clients: AwsClients, o: SsmTransportOptions = {}) {
+    const sleep = o.sleep ?? realSleep;
+    const retry = { attempts: o.retryAttempts ?? 6, sleep, random: o.random ?? Math.random };
+    const call: Call = (action, fn, signal) =>
+      withRetry(fn, { ...retry, ...(signal ? { signal } : {}) }).catch((e: unknown) => {
+        throw awsFleetError(e, action);
+      });
+    this.ctx = {
+      ...clients,
+      call,
+      concurrency: o.concurrency ?? 4,
+      sleep,
+      now: o.now ?? Date.now,
+      pollMs: o.pollMs ?? 1000,
+      maxPollMs: o.maxPollMs ?? 5000,
+      cancelGraceMs: o.cancelGraceMs ?? 10_000,
+    };
+  }
+
+  /** For the CLI: clients for `aws` (region, profile) with the default options. */
+  static open(aws: AwsClientOptions, o: SsmTransportOptions = {}): SsmTransport {
+    return new SsmTransport(makeAwsClients(aws), o);
+  }
+
+  discover(targets: TargetSpec, o: DiscoverOptions = {}): Promise<Discovery> {
+    return discover(this.ctx, targets, o);
+  }
+
+  run(req: RunRequest, opts: RunOptions = {}): Promise<InvocationResult[]> {
+    return runScript(this.ctx, req, opts);
+  }
+
+  fullOutput(commandId: string, instanceId: string): Promise<{ stdout: string; stderr: string; truncated: boolean }> {
+    return fullOutput(this.ctx, commandId, instanceId);
+  }
+
+  async getParameter(name: string): Promise<string> {
+    const { ssm, call } = this.ctx;
+    try {
+      const r = await call('ssm:GetParameter', () => ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
+      if (r.Parameter?.Value === undefined) throw new FleetError('SECRET_UNRESOLVED', `SSM parameter "${name}" has no value`);
+      return r.Parameter.Value;
+    } catch (e) {
+      if (awsErrorName(e) !== 'ParameterNotFound') throw e;
+      // The name only: a parameter's value never goes into a message.
+      throw new FleetError('SECRET_UNRESOLVED', `SSM parameter "${name}" does not exist in ${await ssm.config.region()}`, {
+        hint: 'check the name (it starts with "/" for a path) and the region, or create it as a SecureString',
+      });
+    }
+  }
+
+  async createActivation(o: Parameters<ManagedNodeAdmin['createActivation']>[0]): Promise<{ activationId: string; activationCode: string }> {
+    const { ssm, call } = this.ctx;
+    const r = await call('ssm:CreateActivation', () =>
+      ssm.send(
+        new CreateActivationCommand({
+          IamRole: o.iamRole,
+          RegistrationLimit: o.registrationLimit,
+          ExpirationDate: o.expiresAt,
+          ...(o.defaultInstanceName ? { DefaultInstanceName: o.defaultInstanceName } : {}),
+          ...(o.description ? { Description: o.description } : {}),
+          ...(o.tags && Object.keys(o.tags).length > 0 ? { Tags: tagList(o.tags) } : {}),
+        }),
+      ),
+    );
+    if (!r.ActivationId || !r.ActivationCode) throw new FleetError('AWS', 'ssm:CreateActivation answered without an activation ID and code');
+    return { activationId: r.ActivationId, activationCode: r.ActivationCode };
+  }
+
+  async deleteActivation(activationId: string): Promise<void> {
+    const { ssm, call } = this.ctx;
+    await call('ssm:DeleteActivation', () => ssm.send(new DeleteActivationCommand({ ActivationId: activationId })));
+  }
+
+  async deregisterManagedInstance(id: string): Promise<void> {
+    const { ssm, call } = this.ctx;
+    await call('ssm:DeregisterManagedInstance', () => ssm.send(new DeregisterManagedInstanceCommand({ InstanceId: id })));
+  }
+
+  async setTags(id: string, tags: Record<string, string>): Promise<void> {
+    const { ssm, ec2, call } = this.ctx;
+    if (Object.keys(tags).length === 0) return;
+    if (id.startsWith('i-')) {
+      await call('ec2:CreateTags', () => ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) })));
+    } else if (id.startsWith('mi-')) {
+      await call('ssm:AddTagsToResource', () =>
+        ssm.send(new AddTagsToResourceCommand({ ResourceType: 'ManagedInstance', ResourceId: id, Tags: tagList(tags) })),
+      );
+    } else throw new FleetError('USAGE', `cannot tag "${id}": not an EC2 instance (i-…) or managed node (mi-…) ID`);
+  }
+
+  async listTags(id: string): Promise<Record<string, string>> {
+    const { ssm, ec2, call } = this.ctx;
+    if (id.startsWith('mi-')) {
+      const r = await call('ssm:ListTagsForResource', () => ssm.send(new ListTagsForResourceCommand({ ResourceType: 'ManagedInstance', ResourceId: id })));
+      return Object.fromEntries((r.TagList ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    }
+    if (!id.startsWith('i-')) throw new FleetError('USAGE', `cannot list tags of "${id}": not an EC2 instance (i-…) or managed node (mi-…) ID`);
+    const tags: TagDescription[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await call('ec2:DescribeTags', () =>
+        ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }], NextToken })),
+      );
+      tags.push(...(page.Tags ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return Object.fromEntries(tags.map((t) => [t.Key ?? '', t.Value ?? '']));
+  }
+}

@@ -1,0 +1,325 @@
+import { GetCommandInvocationCommand, InvocationDoesNotExist, ThrottlingException } from '@aws-sdk/client-ssm';
+import { describe, expect, test } from 'vitest';
+import { parsePluginOutput } from '../../src/aws/run.js';
+import type { InvocationResult, RunRequest } from '../../src/transport/types.js';
+import { agentOutput, FakeRunCommand, type FakeHost } from './fake-run-command.js';
+import { ids, setup } from './helpers.js';
+
+const request = (instanceIds: string[], over: Partial<RunRequest> = {}): RunRequest => ({
+  script: '#!/bin/sh\necho hello\n',
+  instanceIds,
+  comment: 'stns-fleet apply',
+  deliveryTimeoutSeconds: 120,
+  executionTimeoutSeconds: 600,
+  ...over,
+});
+
+const succeedsAt = (at: number, stdout = 'ok\n'): FakeHost => ({
+  steps: [
+    { at: at / 2, status: 'InProgress', details: 'InProgress' },
+    { at, status: 'Success', details: 'Success', code: 0, output: stdout },
+  ],
+});
+const runsForever: FakeHost = { steps: [{ at: 500, status: 'InProgress', details: 'InProgress' }] };
+
+const throttling = (): ThrottlingException => new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+
+const byId = (rs: InvocationResult[]): Map<string, InvocationResult> => new Map(rs.map((r) => [r.instanceId, r]));
+
+describe('SendCommand', () => {
+  test('120 hosts → 3 commands of ≤ 50, each host exactly once, at most 4 sends in flight', async () => {
+    const { ssmMock, clock, transport } = setup({ concurrency: 2 });
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(2000));
+    const hosts = ids('i-', 120);
+    const results = await transport.run(request([...hosts, hosts[0]!]));
+
+    const sent = fake.callsTo('SendCommand').map((c) => c.input.InstanceIds as string[]);
+    expect(sent).toHaveLength(3);
+    expect(sent.every((chunk) => chunk.length <= 50)).toBe(true);
+    expect(sent.flat().sort()).toEqual([...hosts].sort());
+    expect(fake.maxInFlightSends).toBeLessThanOrEqual(2);
+    expect(fake.maxInFlightSends).toBeGreaterThan(1); // sent concurrently, not one by one
+    expect(results.map((r) => r.instanceId).sort()).toEqual([...hosts].sort());
+    expect(results.every((r) => r.status === 'Success' && r.responseCode === 0 && r.output === 'ok\n')).toBe(true);
+    // Each result carries the command that reached its host.
+    for (const cmd of fake.commands) {
+      for (const id of cmd.input.InstanceIds!) expect(byId(results).get(id)!.commandId).toBe(cmd.id);
+    }
+  });
+
+  test('the request carries exactly the script, the timeouts and the rate controls; Comment is cut to 100', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000));
+    const secret = 'token=sk-live-4f9a8b7c6d5e';
+    const script = `#!/bin/sh\nprintf '%s' '${secret}' > /etc/stns/client/stns.conf\n`;
+    const comment = `stns-fleet apply ${'x'.repeat(120)}`;
+    await transport.run(request(ids('mi-', 2), { script, comment, maxConcurrency: '10%', maxErrors: '1' }));
+
+    const input = fake.callsTo('SendCommand')[0]!.input;
+    expect(input.DocumentName).toBe('AWS-RunShellScript');
+    expect(input.Parameters).toEqual({ commands: [script], executionTimeout: ['600'] });
+    expect(input.TimeoutSeconds).toBe(120);
+    expect(input.Comment).toBe(comment.slice(0, 100));
+    expect(input.MaxConcurrency).toBe('10%');
+    expect(input.MaxErrors).toBe('1');
+    // The script (and what it carries) goes nowhere but Parameters.commands.
+    const { Parameters: _, ...rest } = input;
+    expect(JSON.stringify(rest)).not.toContain(secret);
+  });
+
+  test('without rate controls SSM keeps its defaults (no MaxConcurrency/MaxErrors sent)', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000));
+    await transport.run(request(ids('i-', 1)));
+    const input = fake.callsTo('SendCommand')[0]!.input;
+    expect(input).not.toHaveProperty('MaxConcurrency');
+    expect(input).not.toHaveProperty('MaxErrors');
+  });
+
+  test('a throttled SendCommand is retried with jittered backoff, and sent once it passes', async () => {
+    const { ssmMock, clock, transport } = setup({ random: () => 0.25 });
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000));
+    fake.fail('SendCommand', throttling(), throttling());
+    const results = await transport.run(request(ids('i-', 1)));
+    expect(fake.callsTo('SendCommand')).toHaveLength(3);
+    expect(fake.commands).toHaveLength(1);
+    expect(results[0]!.status).toBe('Success');
+    // Full jitter: random × min(cap, 500 ms × 2^retry) before each retry; then the first poll.
+    expect(clock.sleeps.slice(0, 3)).toEqual([0.25 * 500, 0.25 * 1000, 1000]);
+  });
+});
+
+describe('polling', () => {
+  test('ListCommandInvocations is paged with NextToken threaded; no GetCommandInvocation per host', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000), { pageSize: 20 });
+    const hosts = ids('i-', 50);
+    const results = await transport.run(request(hosts));
+
+    const lists = fake.callsTo('ListCommandInvocations');
+    expect(lists.every((c) => c.input.Details === true && c.input.MaxResults === 50)).toBe(true);
+    // One poll at t=1000 (everything already done): pages 0, 20, 40.
+    expect(lists.map((c) => c.input.NextToken)).toEqual([undefined, '20', '40']);
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(50);
+  });
+
+  test('an empty list right after SendCommand means "not yet": polling goes on until the records appear', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => ({ steps: [{ at: 3000, status: 'Success', code: 0, output: 'late\n' }] }));
+    const results = await transport.run(request(ids('i-', 3)));
+
+    const polls = fake.callsTo('ListCommandInvocations');
+    expect(polls.length).toBeGreaterThan(1);
+    expect(polls[0]!.at).toBeLessThan(3000);
+    expect(results.every((r) => r.status === 'Success' && r.output === 'late\n')).toBe(true);
+  });
+
+  test('the poll interval starts at pollMs and grows ×1.5 up to maxPollMs', async () => {
+    const { ssmMock, clock, transport } = setup({ pollMs: 1000, maxPollMs: 5000 });
+    new FakeRunCommand(ssmMock, clock, () => succeedsAt(20_000));
+    await transport.run(request(ids('i-', 1)));
+    expect(clock.sleeps.slice(0, 7)).toEqual([1000, 1500, 2250, 3375, 5000, 5000, 5000]);
+  });
+
+  test('every terminal status and detail reaches the results; a host never recorded is Failed/NoInvocation', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const [ok, failed, cancelled, execTimeout, deliveryTimeout, undeliverable, terminated, ghost] = ids('i-', 8);
+    const out = (stdout: string, stderr = ''): string => agentOutput(stdout, stderr);
+    const plan: Record<string, FakeHost> = {
+      [ok!]: { steps: [{ at: 1000, status: 'Success', code: 0, output: out('fine\n') }] },
+      [failed!]: { steps: [{ at: 1000, status: 'Failed', details: 'Failed', code: 3, output: out('', 'sshd -t: bad\n') }] },
+      [cancelled!]: { steps: [{ at: 1000, status: 'Cancelled', details: 'Cancelled', code: -1 }] },
+      [execTimeout!]: {
+        steps: [
+          { at: 500, status: 'InProgress' },
+          { at: 2000, status: 'TimedOut', details: 'ExecutionTimedOut', code: 137, output: out('half') },
+        ],
+      },
+      [deliveryTimeout!]: {
+        steps: [
+          { at: 500, status: 'Pending' },
+          { at: 2000, status: 'TimedOut', details: 'DeliveryTimedOut', code: -1 },
+        ],
+      },
+      [undeliverable!]: { steps: [{ at: 1000, status: 'Failed', details: 'Undeliverable', code: -1 }] },
+      [terminated!]: { steps: [{ at: 1000, status: 'Cancelled', details: 'Terminated', code: -1 }] },
+      [ghost!]: { steps: [] },
+    };
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
+    const r = byId(await transport.run(request(Object.keys(plan))));
+
+    const brief = (id: string): unknown => {
+      const x = r.get(id)!;
+      return [x.status, x.statusDetails, x.responseCode, x.output, x.stderr];
+    };
+    expect(brief(ok!)).toEqual(['Success', 'Success', 0, 'fine\n', '']);
+    expect(brief(failed!)).toEqual(['Failed', 'Failed', 3, '', 'sshd -t: bad\n']);
+    expect(brief(cancelled!)).toEqual(['Cancelled', 'Cancelled', -1, '', '']);
+    expect(brief(execTimeout!)).toEqual(['TimedOut', 'ExecutionTimedOut', 137, 'half', '']);
+    expect(brief(deliveryTimeout!)).toEqual(['TimedOut', 'DeliveryTimedOut', -1, '', '']);
+    expect(brief(undeliverable!)).toEqual(['Failed', 'Undeliverable', -1, '', '']);
+    expect(brief(terminated!)).toEqual(['Cancelled', 'Terminated', -1, '', '']);
+    expect(brief(ghost!)).toEqual(['Failed', 'NoInvocation', -1, '', '']);
+    // ListCommands is asked only once every recorded host of the command is terminal (from t=2000 on).
+    const listCommands = fake.callsTo('ListCommands');
+    expect(listCommands.length).toBeGreaterThan(0);
+    expect(listCommands.every((c) => c.at >= 2000)).toBe(true);
+  });
+
+  test('a host without a record is not given up while its command is still running', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const [quick, slow, ghost] = ids('mi-', 3);
+    const plan: Record<string, FakeHost> = { [quick!]: succeedsAt(1000), [slow!]: succeedsAt(9000), [ghost!]: { steps: [] } };
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
+    const r = byId(await transport.run(request(Object.keys(plan))));
+    expect(r.get(slow!)!.status).toBe('Success');
+    expect(r.get(ghost!)!.statusDetails).toBe('NoInvocation');
+    // Not while a recorded host is still running (slow is InProgress from 4500 to 9000).
+    expect(fake.callsTo('ListCommands').filter((c) => c.at >= 4500 && c.at < 9000)).toEqual([]);
+  });
+
+  test('onUpdate fires on each change of status or detail, once per change', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const host = ids('i-', 1)[0]!;
+    new FakeRunCommand(ssmMock, clock, () => ({
+      steps: [
+        { at: 1000, status: 'InProgress' },
+        { at: 5000, status: 'Success', code: 0 },
+      ],
+    }));
+    const seen: string[] = [];
+    await transport.run(request([host]), { onUpdate: (r) => seen.push(`${r.instanceId}:${r.status}`) });
+    expect(seen).toEqual([`${host}:InProgress`, `${host}:Success`]);
+  });
+
+  test('a throttled poll is retried, not fatal', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000));
+    fake.fail('ListCommandInvocations', throttling(), throttling(), throttling());
+    const r = await transport.run(request(ids('i-', 2)));
+    expect(fake.callsTo('ListCommandInvocations')).toHaveLength(4);
+    expect(r.every((x) => x.status === 'Success')).toBe(true);
+  });
+});
+
+describe('output', () => {
+  test('agent output of every size parses back to a prefix of stdout and stderr, truncated exactly when cut', () => {
+    const stdout = Array.from({ length: 400 }, (_, i) => `line ${i}\n`).join('');
+    const stderr = Array.from({ length: 400 }, (_, i) => `warn ${i}\n`).join('');
+    for (const [o, e] of [
+      [10, 0],
+      [10, 10],
+      [2000, 0],
+      [3000, 0],
+      [100, 3000],
+      [3000, 100],
+      [3000, 3000],
+      [0, 3000],
+    ] as const) {
+      const [out, err] = [stdout.slice(0, o), stderr.slice(0, e)];
+      const raw = agentOutput(out, err);
+      const p = parsePluginOutput(raw);
+      expect(out.startsWith(p.output)).toBe(true);
+      expect(err.startsWith(p.stderr)).toBe(true);
+      expect(p.truncated).toBe(p.output.length < out.length || p.stderr.length < err.length);
+      expect(p.output + p.stderr).not.toMatch(/truncated-|-ERROR-/);
+    }
+  });
+
+  test('a truncated invocation is flagged in the run results, markers stripped', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const big = 'x'.repeat(5000);
+    new FakeRunCommand(ssmMock, clock, () => ({ steps: [{ at: 1000, status: 'Success', code: 0, output: agentOutput(big, 'e') }] }));
+    const [r] = await transport.run(request(ids('i-', 1)));
+    expect(r!.truncated).toBe(true);
+    expect(r!.stderr).toBe('e');
+    expect(big.startsWith(r!.output)).toBe(true);
+    expect(r!.output.length).toBeGreaterThan(2000);
+  });
+
+  test('fullOutput retries InvocationDoesNotExist, strips "--output truncated--" and keeps the API limits', async () => {
+    const { ssmMock, transport } = setup();
+    const stdout = 'y'.repeat(24_000 - '--output truncated--'.length);
+    ssmMock
+      .on(GetCommandInvocationCommand, { CommandId: 'c-1', InstanceId: 'i-0123456789abcdef0' })
+      .rejectsOnce(new InvocationDoesNotExist({ message: '', $metadata: {} }))
+      .rejectsOnce(new InvocationDoesNotExist({ message: '', $metadata: {} }))
+      .resolves({ StandardOutputContent: `${stdout}--output truncated--`, StandardErrorContent: 'warn\n', Status: 'Success' });
+    const r = await transport.fullOutput('c-1', 'i-0123456789abcdef0');
+    expect(r).toEqual({ stdout, stderr: 'warn\n', truncated: true });
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(3);
+  });
+
+  test('fullOutput gives up on InvocationDoesNotExist after a few tries, as a FleetError', async () => {
+    const { ssmMock, transport } = setup();
+    ssmMock.on(GetCommandInvocationCommand).rejects(new InvocationDoesNotExist({ message: 'no such invocation', $metadata: {} }));
+    await expect(transport.fullOutput('c-1', 'i-0123456789abcdef0')).rejects.toMatchObject({ name: 'FleetError', code: 'AWS' });
+    const n = ssmMock.commandCalls(GetCommandInvocationCommand).length;
+    expect(n).toBeGreaterThan(1);
+    expect(n).toBeLessThan(10);
+  });
+});
+
+describe('stopping', () => {
+  test('abort cancels the commands still in flight, waits for final states and reports each host', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const first = ids('i-', 50); // all done before the abort
+    const second = ids('i-', 10, 50); // still running at the abort
+    const stubborn = second[0]!; // its agent never answers the cancel
+    const plan = new Map<string, FakeHost>([
+      ...first.map((id) => [id, succeedsAt(1000)] as const),
+      ...second.map((id) => [id, id === stubborn ? { ...runsForever, ignoresCancel: true } : runsForever] as const),
+    ]);
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!, { cancelTakesMs: 1500 });
+    const ac = new AbortController();
+    clock.at(4000, () => ac.abort());
+    const r = byId(await transport.run(request([...first, ...second]), { signal: ac.signal }));
+
+    const [cmdFirst, cmdSecond] = fake.commands;
+    expect(fake.callsTo('CancelCommand').map((c) => c.input.CommandId)).toEqual([cmdSecond!.id]);
+    expect(first.every((id) => r.get(id)!.status === 'Success')).toBe(true);
+    expect(second.filter((id) => id !== stubborn).every((id) => r.get(id)!.status === 'Cancelled')).toBe(true);
+    expect(r.get(stubborn)!.status).toBe('InProgress'); // last seen, not invented
+    expect(r.get(stubborn)!.statusDetails).toBe('InProgress');
+    expect(cmdFirst!.cancelledAt).toBeUndefined();
+    // The grace period (10 s by default) bounds the wait after the cancel.
+    const cancelAt = fake.callsTo('CancelCommand')[0]!.at;
+    expect(clock.now() - cancelAt).toBeLessThanOrEqual(10_000);
+    expect(clock.now() - cancelAt).toBeGreaterThanOrEqual(1500);
+  });
+
+  test('the grace period is injectable', async () => {
+    const { ssmMock, clock, transport } = setup({ cancelGraceMs: 2000 });
+    const fake = new FakeRunCommand(ssmMock, clock, () => ({ ...runsForever, ignoresCancel: true }));
+    const ac = new AbortController();
+    clock.at(3000, () => ac.abort());
+    await transport.run(request(ids('i-', 1)), { signal: ac.signal });
+    expect(clock.now() - fake.callsTo('CancelCommand')[0]!.at).toBe(2000);
+  });
+
+  test('past the deadline: cancel, and unfinished hosts say DeadlineExceeded in their last-seen status', async () => {
+    const { ssmMock, clock, transport } = setup({ cancelGraceMs: 1000 });
+    const [done, stuck] = ids('mi-', 2);
+    const plan: Record<string, FakeHost> = { [done!]: succeedsAt(1000), [stuck!]: { ...runsForever, ignoresCancel: true } };
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
+    const updates: InvocationResult[] = [];
+    const r = byId(await transport.run(request([done!, stuck!]), { deadline: 6000, onUpdate: (u) => updates.push(u) }));
+
+    expect(fake.callsTo('CancelCommand').map((c) => c.input.CommandId)).toEqual([fake.commands[0]!.id]);
+    expect(fake.callsTo('CancelCommand')[0]!.at).toBe(6000); // the last sleep is cut to the deadline
+    expect(r.get(done!)).toMatchObject({ status: 'Success', statusDetails: 'Success' });
+    expect(r.get(stuck!)).toMatchObject({ status: 'InProgress', statusDetails: 'DeadlineExceeded' });
+    expect(updates.at(-1)).toMatchObject({ instanceId: stuck, statusDetails: 'DeadlineExceeded' });
+  });
+
+  test('aborted before anything was sent: nothing is sent and every host is reported', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000));
+    const ac = new AbortController();
+    ac.abort();
+    const rs = await transport.run(request(ids('i-', 3)), { signal: ac.signal });
+    expect(fake.callsTo('SendCommand')).toHaveLength(0);
+    expect(rs.map((r) => [r.status, r.statusDetails])).toEqual(Array(3).fill(['Cancelled', 'NotSent']));
+  });
+});
