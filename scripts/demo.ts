@@ -1,66 +1,69 @@
-// `npm run demo`: stns-fleet's main job, offline. Validates the example inventory, renders every OS
-// profile from its stock files, shows the full (redacted) diff for Ubuntu 24.04 on EC2, then converges a
-// copy of Debian 12's stock tree with the generated host script, twice: the second run changes nothing.
-// Runs on Node >= 22.18 directly (type stripping); no AWS account, no network.
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run demo`: stns-fleet's main job on the built-in local lab, offline, no AWS account. Starts a lab of
+// mixed OS hosts (EC2-like directory hosts and Raspberry Pis, plus a real Debian 12 chroot with sshd when
+// run as root with the cached root filesystem), then runs the real CLI against it through AWS_ENDPOINT_URL:
+//   plan (diff) → apply --yes → verify → plan (nothing to do)
+// and stops the lab. Runs on Node >= 22.18 directly (type stripping), after `npm ci` built dist/.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'dist/cli/main.js');
-const inventory = 'inventories/example.yaml';
-const work = mkdtempSync(path.join(tmpdir(), 'stns-fleet-demo-'));
-const env = { ...process.env, STNS_AUTH_TOKEN: process.env['STNS_AUTH_TOKEN'] ?? 'demo-token-not-a-secret' };
+const { startLab } = (await import(path.join(repo, 'dist/lab/lab.js'))) as typeof import('../src/lab/lab.ts');
 const bold = (s: string): string => (process.stdout.isTTY && !process.env['NO_COLOR'] ? `\x1b[1m${s}\x1b[0m` : s);
+const started = Date.now();
 
-function run(title: string, args: string[], opts: { env?: NodeJS.ProcessEnv; expect?: number[] } = {}): number {
+// The EC2 profiles whose stock files are complete (Amazon Linux 2023's are not: see stock/SOURCES.md).
+const os = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
+const inventory = 'inventories/lab.yaml';
+const wantStns = 4567; // the api_endpoint port inventories/lab.yaml names
+
+let lab: Awaited<ReturnType<typeof startLab>>;
+let inv = inventory;
+const work = mkdtempSync(path.join(tmpdir(), 'stns-fleet-demo-'));
+try {
+  lab = await startLab({ hosts: 14, pis: 2, os, port: 0, stnsPort: wantStns, seed: 'demo' });
+} catch (e) {
+  if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+  // Port 4567 is taken: run on any free port with a copy of the inventory that names it.
+  lab = await startLab({ hosts: 14, pis: 2, os, port: 0, stnsPort: 0, seed: 'demo' });
+}
+const stnsPort = new URL(lab.stnsEndpoint).port;
+if (stnsPort !== String(wantStns)) {
+  inv = path.join(work, 'lab.yaml');
+  writeFileSync(inv, readFileSync(path.join(repo, inventory), 'utf8').replace(`127.0.0.1:${wantStns}`, `127.0.0.1:${stnsPort}`));
+}
+
+const env = { ...process.env, ...lab.env, STNS_FLEET_POLL_MS: '150', STNS_FLEET_MAX_POLL_MS: '500' };
+// Asynchronous on purpose: the lab answers from this very process, so the CLI must not block its event loop.
+async function run(title: string, args: string[], expect: number[]): Promise<void> {
   console.log(`\n${bold(`── ${title}`)}\n$ stns-fleet ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: repo, env: opts.env ?? env, encoding: 'utf8' });
-  process.stdout.write(r.stdout);
-  process.stdout.write(r.stderr);
-  const ok = opts.expect ?? [0];
-  if (!ok.includes(r.status ?? -1)) {
-    console.error(`demo: unexpected exit code ${r.status}`);
-    process.exit(1);
+  const status = await new Promise<number | null>((resolve) => {
+    spawn(process.execPath, [cli, ...args], { cwd: repo, env, stdio: 'inherit' }).on('close', resolve);
+  });
+  if (!expect.includes(status ?? -1)) {
+    console.error(`demo: "stns-fleet ${args.join(' ')}" exited ${status}, expected ${expect.join(' or ')}`);
+    process.exitCode = 1;
+    throw new Error('demo step failed');
   }
-  return r.status ?? -1;
 }
 
 try {
-  run('1. Validate the inventory (no AWS, no secrets resolved)', ['validate', '-i', inventory]);
-  run('2. The OS profiles', ['profiles']);
-  const profiles = ['debian-11', 'debian-12', 'ubuntu-20.04', 'ubuntu-22.04', 'amazon-linux-2', 'raspberry-pi-os', 'amazon-linux-2023'];
-  for (const os of profiles) {
-    // Amazon Linux 2023's stock files are incomplete (stock/SOURCES.md): render says which and exits 1.
-    run(`3. Render ${os} from its stock files`, ['render', '-i', inventory, '--os', os, '--out', path.join(work, os)], {
-      expect: os === 'amazon-linux-2023' ? [1] : [0],
-    });
-  }
-  run('4. Ubuntu 24.04 on EC2: EC2 Instance Connect sets the keys command with sshd -o options; the diff', [
-    'render', '-i', inventory, '--os', 'ubuntu-24.04', '--out', path.join(work, 'ubuntu-24.04'), '--diff',
-  ]);
-
-  // 5. Converge a directory tree with the real host script. sshd and dpkg-query are stand-ins here (a
-  // directory is not a running host); the test suite runs the same script in a real Debian 12 chroot.
-  const root = path.join(work, 'host-debian-12');
-  cpSync(path.join(repo, 'stock/debian-12'), root, { recursive: true });
-  const script = path.join(work, 'converge-debian-12.sh');
-  run('5. The host script for Debian 12', [
-    'render', '-i', inventory, '--os', 'debian-12', '--root', root, '--out', path.join(work, 'debian-12-out'), '--script', script, '--packages-present',
-  ]);
-  const bin = path.join(work, 'bin');
-  mkdirSync(bin);
-  writeFileSync(path.join(bin, 'sshd'), '#!/bin/sh\necho "(stand-in for sshd -t: a directory tree has no sshd)" >&2\nexit 0\n', { mode: 0o755 });
-  writeFileSync(path.join(bin, 'dpkg-query'), "#!/bin/sh\nprintf 'install ok installed'\n", { mode: 0o755 });
-  for (const pass of ['first run: converges', 'second run: nothing to do']) {
-    console.log(`\n${bold(`── 6. Host script, ${pass}`)}\n$ STNS_FLEET_ROOT=${root} sh ${path.basename(script)}`);
-    const r = spawnSync('sh', [script], { env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, STNS_FLEET_ROOT: root }, encoding: 'utf8' });
-    process.stdout.write(r.stdout + r.stderr);
-    if (r.status !== 0) { console.error(`demo: host script exited ${r.status}`); process.exit(1); }
-  }
-  console.log(`\n${bold('Done.')} Rendered files are under ${work} (removed now). Next: npm test`);
+  console.log(bold(`stns-fleet demo: a local lab of ${lab.hosts.length} hosts on ${lab.endpoint} (SSM + EC2 APIs), STNS server ${lab.stnsEndpoint}`));
+  for (const h of lab.hosts) console.log(`  ${String(h.id).padEnd(20)} ${String(h.tags["Name"]).padEnd(9)} Role=${h.role.padEnd(4)} ${h.os}`);
+  await run('1. Which hosts does the inventory select?', ['hosts', '-i', inv], [0]);
+  await run('2. Plan: what would change, per file, on every host (exit 2: changes)', ['plan', '-i', inv], [2]);
+  await run('3. Apply: canary first, verified, then the rest', ['apply', '-i', inv, '--yes'], [0]);
+  await run('4. Verify: every host resolves STNS users and keys, sshd runs the keys command', ['verify', '-i', inv], [0]);
+  await run('5. Plan again: nothing to do (exit 0)', ['plan', '-i', inv], [0]);
+  const s = lab.stats();
+  console.log(`\n${bold('Done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. The lab answered ${Object.values(s.calls).reduce((a, b) => a + b, 0)} API calls and ran ${s.hostCommands} commands on hosts.`);
+  console.log('Next: `npm test`, or `npm run lab` to keep a lab running and try the commands yourself.');
+} catch (e) {
+  if (process.exitCode !== 1) throw e;
 } finally {
+  await lab.stop();
   rmSync(work, { recursive: true, force: true });
 }
