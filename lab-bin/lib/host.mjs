@@ -1,0 +1,29 @@
+// Shared by the stns-fleet lab's .mjs stand-ins: where the host's tree is and what the lab wrote about it.
+// Self-contained on purpose: stand-ins run outside the TypeScript build.
+import { readFileSync } from 'node:fs';
+
+/** The host's / ($STNS_FLEET_ROOT without a trailing slash; "" for a real root). */
+export const ROOT = (process.env.STNS_FLEET_ROOT ?? '').replace(/\/+$/, '');
+
+/** A path of the host, in the lab's file system. */
+export function inRoot(p) {
+  return ROOT + p;
+}
+
+export function readHostFile(p) {
+  try {
+    return readFileSync(inRoot(p), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The LAB_* assignments of var/lib/stns-fleet-lab/host.env (single-quoted shell words). */
+export function hostEnv() {
+  const out = {};
+  for (const line of (readHostFile('/var/lib/stns-fleet-lab/host.env') ?? '').split('\n')) {
+    const m = /^(LAB_[A-Z_]+)='(.*)'$/.exec(line);
+    if (m) out[m[1]] = m[2].replace(/'\\''/g, "'");
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+#!/bin/sh
+# stns-fleet lab stand-in for the package tools: dpkg-query, dpkg, rpm, apt-get, yum, dnf.
+# Run as `packages.sh TOOL ARGS...`. The package database is $STNS_FLEET_ROOT/var/lib/stns-fleet-lab/installed
+# ("name version" per line). Installing the STNS packages needs their repository to be configured in the
+# host tree (as on a real host, where apt/yum would not find them otherwise); installing libnss-stns-v2
+# puts a stns-key-wrapper into the tree that asks the lab's STNS server.
+set -u
+R="${STNS_FLEET_ROOT:-}"
+R="${R%/}"
+LAB="$R/var/lib/stns-fleet-lab"
+DB="$LAB/installed"
+LAB_FAMILY=debian
+LAB_ARCH=amd64
+LAB_NODE=node
+LAB_BIN=.
+# shellcheck disable=SC1091 # written by the lab when it seeds the host
+[ -f "$LAB/host.env" ] && . "$LAB/host.env"
+tool="$1"
+shift
+
+pkg_version() { # name → version, or fail
+	awk -v p="$1" '$1 == p { print $2; found = 1; exit } END { exit !found }' "$DB" 2>/dev/null
+}
+
+rpm_arch() { if [ "$LAB_ARCH" = arm64 ]; then echo aarch64; else echo x86_64; fi; }
+
+# The STNS repository must be configured before its packages can be found.
+repo_configured() {
+	if [ "$LAB_FAMILY" = debian ]; then
+		cat "$R"/etc/apt/sources.list.d/*.list 2>/dev/null | grep -Eq '^deb .* stns '
+	else
+		cat "$R"/etc/yum.repos.d/*.repo 2>/dev/null | grep -q '^baseurl='
+	fi
+}
+
+put_file() { # path mode content
+	mkdir -p "$(dirname "$R$1")" && printf '%s' "$3" >"$R$1" && chmod "$2" "$R$1"
+}
+
+install_one() { # name
+	pkg_version "$1" >/dev/null && return 0
+	case "$1" in
+	libnss-stns-v2)
+		put_file /usr/lib/stns/stns-key-wrapper 0755 "#!/bin/sh
+# stns-fleet lab: libnss-stns-v2's stns-key-wrapper, asking the lab's STNS server.
+exec '$LAB_NODE' '$LAB_BIN/stns-key-wrapper.mjs' \"\$@\"
+"
+		mkdir -p "$R/usr/local/bin" && ln -sf /usr/lib/stns/stns-key-wrapper "$R/usr/local/bin/stns-key-wrapper"
+		put_file /usr/lib/stns-fleet-lab/libnss_stns.so.2 0644 "stns-fleet lab: marker for libnss_stns
+"
+		# The package's example config, every line commented out (kept when the file exists: confold).
+		[ -e "$R/etc/stns/client/stns.conf" ] || put_file /etc/stns/client/stns.conf 0644 '#api_endpoint     = "http://<server-ip>:1104/v1/"
+#auth_token        = "xxxxxxxxxxxxxxx"
+'
+		version=2.6.10-1
+		;;
+	cache-stnsd)
+		put_file /usr/sbin/cache-stnsd 0755 '#!/bin/sh
+# stns-fleet lab: marker for cache-stnsd (the lab runs no daemon)
+exit 0
+'
+		version=1:0.3.19-1
+		;;
+	*) version=1.0-lab ;;
+	esac
+	mkdir -p "$LAB" && printf '%s %s\n' "$1" "$version" >>"$DB"
+}
+
+case "$tool" in
+dpkg-query)
+	# shellcheck disable=SC2016 # dpkg-query's own ${…} format fields, expanded below
+	fmt='${binary:Package}\t${Version}\n' STATUS_FMT='Package: ${Package}\nStatus: ${Status}\nVersion: ${Version}\n'
+	names=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-W | --show) ;;
+		-s | --status) fmt="$STATUS_FMT" ;;
+		-f) fmt="$2"; shift ;;
+		-f=*) fmt="${1#-f=}" ;;
+		-f?*) fmt="${1#-f}" ;;
+		--showformat=*) fmt="${1#--showformat=}" ;;
+		-*) echo "dpkg-query: lab stand-in: unsupported option $1" >&2; exit 2 ;;
+		*) names="$names $1" ;;
+		esac
+		shift
+	done
+	rc=0
+	for n in $names; do
+		if v=$(pkg_version "$n"); then
+			printf '%s' "$fmt" | awk -v p="$n" -v v="$v" '{
+				gsub(/\$\{binary:Package\}/, p); gsub(/\$\{Package\}/, p); gsub(/\$\{Version\}/, v)
+				gsub(/\$\{Status\}/, "install ok installed"); gsub(/\\n/, "\n"); gsub(/\\t/, "\t")
+				printf "%s", $0 }'
+		else
+			echo "dpkg-query: no packages found matching $n" >&2
+			rc=1
+		fi
+	done
+	exit "$rc"
+	;;
+dpkg)
+	if [ "$LAB_FAMILY" != debian ]; then echo "sh: 1: dpkg: not found" >&2; exit 127; fi
+	case "${1:-}" in
+	--print-architecture) echo "$LAB_ARCH" ;;
+	*) echo "dpkg: lab stand-in: only --print-architecture is supported" >&2; exit 2 ;;
+	esac
+	;;
+rpm)
+	[ "${1:-}" = -q ] || { echo "rpm: lab stand-in: only -q NAME... is supported" >&2; exit 1; }
+	shift
+	rc=0
+	for n in "$@"; do
+		if v=$(pkg_version "$n"); then echo "$n-$v.$(rpm_arch)"; else echo "package $n is not installed"; rc=$((rc + 1)); fi
+	done
+	exit "$rc"
+	;;
+apt-get | yum | dnf)
+	sub=""
+	names=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-o | -c | -t) shift ;;
+		-*) ;;
+		*) if [ -z "$sub" ]; then sub="$1"; else names="$names $1"; fi ;;
+		esac
+		shift
+	done
+	case "$sub" in
+	update | makecache) echo "Reading package lists... Done" ;;
+	install)
+		for n in $names; do
+			case "$n" in
+			libnss-stns-v2 | cache-stnsd)
+				if ! repo_configured; then
+					if [ "$tool" = apt-get ]; then echo "E: Unable to locate package $n" >&2; exit 100; fi
+					echo "No match for argument: $n" >&2
+					echo "Error: Unable to find a match: $n" >&2
+					exit 1
+				fi
+				;;
+			esac
+		done
+		for n in $names; do install_one "$n" || exit 100; done
+		echo "stns-fleet lab: installed$names"
+		;;
+	*) echo "$tool: lab stand-in: '$sub' is not supported (update, install)" >&2; exit 100 ;;
+	esac
+	;;
+*)
+	echo "packages.sh: unknown tool $tool" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,145 @@
+// The lab's hosts as data: who they are (IDs, tags, OS, role), before any file exists. EC2 hosts (`i-`) take
+// the web and db roles and rotate through the OS list; Raspberry Pis (`mi-`, Raspberry Pi OS arm64) come
+// last; clones are extra boards made from the first Pi's image. Everything is drawn from the seed.
+import path from 'node:path';
+import { profileById } from '../profiles/index.js';
+import type { OsProfileId } from '../profiles/ids.js';
+import type { Arch } from '../profiles/types.js';
+import { assignFaults, type HostFault } from './faults.js';
+import type { ResolvedOptions } from './options.js';
+import { Rng } from './random.js';
+
+export type Role = 'web' | 'db' | 'pi';
+
+export interface Ec2Instance {
+  instanceId: string;
+  imageId: string;
+  reservationId: string;
+  instanceType: string;
+  launchTime: Date;
+  state: 'running' | 'stopped';
+  availabilityZone: string;
+  privateIp: string;
+  privateDnsName: string;
+  /** EC2 tags (what DescribeInstances shows and SSM tag targets match for `i-` hosts). */
+  tags: Map<string, string>;
+}
+
+/** What identifies a machine beyond its files: cloned SD cards share the first two, never the rest. */
+export interface Hardware {
+  machineId: string;
+  sshHostKey: string;
+  /** Raspberry Pi boards: SoC serial, MAC of eth0, this boot's ID. */
+  serial?: string;
+  mac?: string;
+  bootId?: string;
+}
+
+export interface LabHost {
+  /** The lab's own name for the host, also its Name tag: lab-001, lab-002, … */
+  key: string;
+  role: Role;
+  os: OsProfileId;
+  arch: Arch;
+  family: 'debian' | 'rhel';
+  /** The host's tree: a directory laid out like / (STNS_FLEET_ROOT of its commands). */
+  dir: string;
+  fault: HostFault | undefined;
+  /** How long a `slow` host takes to pick a command up. */
+  slowDelayMs: number;
+  ip: string;
+  computerName: string;
+  ec2?: Ec2Instance;
+  /** Raspberry Pi boards: the managed-node ID on the image at lab start (a clone carries its original's). */
+  board?: { initialId: string; cloneOf?: string };
+  hardware: Hardware;
+  /** Tags the lab starts with (for Pis they become the managed node's SSM tags). */
+  initialTags: Map<string, string>;
+}
+
+export function hostKey(n: number): string {
+  return `lab-${String(n).padStart(3, '0')}`;
+}
+
+function ec2Ip(i: number): string {
+  return `10.0.${Math.floor(i / 250)}.${(i % 250) + 4}`;
+}
+
+export function planHosts(o: ResolvedOptions, hostsDir: string): LabHost[] {
+  const ids = new Rng(o.seed, 'ids');
+  const slow = new Rng(o.seed, 'slow');
+  const hw = new Rng(o.seed, 'hardware');
+  const ec2Count = o.hosts - o.pis;
+  const faults = assignFaults(o.faults, o.hosts, o.seed, (i, f) => f !== 'stopped' || i < ec2Count);
+  const launch = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
+  const zone = `${o.region}a`;
+  const dnsSuffix = o.region === 'us-east-1' ? 'ec2.internal' : `${o.region}.compute.internal`;
+  const hosts: LabHost[] = [];
+  const base = (i: number, role: Role, os: OsProfileId, arch: Arch): LabHost => {
+    const key = hostKey(i + 1);
+    return {
+      key,
+      role,
+      os,
+      arch,
+      family: profileById(os).family,
+      dir: path.join(hostsDir, key),
+      fault: faults[i],
+      slowDelayMs: slow.int(o.slowDelayMs[0], o.slowDelayMs[1]),
+      ip: '',
+      computerName: '',
+      hardware: { machineId: hw.hex(32), sshHostKey: hw.sshEd25519(`root@${key}`) },
+      initialTags: new Map([
+        ['Env', 'lab'],
+        ['Role', role],
+        ['Name', key],
+      ]),
+    };
+  };
+  for (let i = 0; i < ec2Count; i++) {
+    const h = base(i, i % 3 === 2 ? 'db' : 'web', o.os[i % o.os.length]!, 'amd64');
+    h.ip = ec2Ip(i);
+    h.computerName = `ip-${h.ip.replaceAll('.', '-')}.${dnsSuffix}`;
+    h.ec2 = {
+      instanceId: `i-${ids.hex(17)}`,
+      imageId: `ami-${ids.hex(17)}`,
+      reservationId: `r-${ids.hex(17)}`,
+      instanceType: h.role === 'db' ? 't3.medium' : 't3.micro',
+      launchTime: new Date(launch.getTime() + i * 60_000),
+      state: h.fault === 'stopped' ? 'stopped' : 'running',
+      availabilityZone: zone,
+      privateIp: h.ip,
+      privateDnsName: h.computerName,
+      tags: new Map(h.initialTags),
+    };
+    hosts.push(h);
+  }
+  for (let i = ec2Count; i < o.hosts; i++) {
+    const h = base(i, 'pi', 'raspberry-pi-os', 'arm64');
+    h.ip = `192.168.50.${(i - ec2Count) % 250 + 10}`;
+    h.computerName = h.key;
+    h.board = { initialId: `mi-${ids.hex(17)}` };
+    h.hardware = { ...h.hardware, serial: `10000000${hw.hex(8)}`, mac: `dc:a6:32:${hw.hex(2)}:${hw.hex(2)}:${hw.hex(2)}`, bootId: hw.uuid() };
+    hosts.push(h);
+  }
+  const first = hosts.find((h) => h.board);
+  for (let c = 0; c < o.faults.clones && first; c++) {
+    const n = o.hosts + c;
+    const h = base(n, 'pi', 'raspberry-pi-os', 'arm64');
+    h.fault = undefined;
+    h.ip = `192.168.60.${c % 250 + 10}`;
+    // A cloned SD card: same hostname, same registration, same tags as the board it was copied from.
+    h.computerName = first.computerName;
+    h.initialTags = new Map(first.initialTags);
+    h.hardware = {
+      machineId: first.hardware.machineId,
+      sshHostKey: first.hardware.sshHostKey,
+      serial: `10000000${hw.hex(8)}`,
+      mac: `dc:a6:32:${hw.hex(2)}:${hw.hex(2)}:${hw.hex(2)}`,
+      bootId: hw.uuid(),
+    };
+    h.board = { initialId: first.board!.initialId, cloneOf: first.key };
+    hosts.push(h);
+  }
+  return hosts;
+}

@@ -1,0 +1,88 @@
+// The lab's own endpoints, beside the AWS APIs on the same port:
+//   GET  /_lab/stats     API calls by operation, throttled calls, errors, host commands run, STNS requests
+//   GET  /_lab/hosts     every host: ID, kind, role, OS, tags, state, fault, ping status, tree
+//   POST /_lab/register  the amazon-ssm-agent stand-in registering a board with an activation
+import { ApiError } from './errors.js';
+import { agentState, boardIdentity } from './host-tree.js';
+import type { LabHost } from './hosts.js';
+import type { LabRoute } from './server.js';
+import type { LabState } from './state.js';
+
+export interface LabHostInfo {
+  key: string;
+  /** The instance ID, or the managed-node ID the board's agent currently authenticates as. */
+  id: string | undefined;
+  kind: 'ec2' | 'managed';
+  role: string;
+  os: string;
+  arch: string;
+  tags: Record<string, string>;
+  /** EC2: running | stopped. Boards: agent-running | agent-stopped. */
+  state: string;
+  fault: string | undefined;
+  /** SSM's PingStatus for `id`, or undefined when SSM does not list it. */
+  pingStatus: string | undefined;
+  /** This board answers commands sent to `id` (for clones only one does). */
+  answers: boolean;
+  cloneOf?: string;
+  dir: string;
+  ip: string;
+  computerName: string;
+}
+
+export function hostInfo(s: LabState): LabHostInfo[] {
+  const views = new Map(s.fleet.views().map((v) => [v.id, v]));
+  const boards = s.fleet.boards();
+  return s.fleet.hosts.map((h: LabHost) => {
+    const id = h.ec2 ? h.ec2.instanceId : boardIdentity(h);
+    const view = id ? views.get(id) : undefined;
+    const tags = h.ec2 ? h.ec2.tags : id ? (s.fleet.nodes.get(id)?.tags ?? new Map<string, string>()) : new Map<string, string>();
+    const info: LabHostInfo = {
+      key: h.key,
+      id,
+      kind: h.ec2 ? 'ec2' : 'managed',
+      role: h.role,
+      os: h.os,
+      arch: h.arch,
+      tags: Object.fromEntries(tags),
+      state: h.ec2 ? h.ec2.state : agentState(h).running ? 'agent-running' : 'agent-stopped',
+      fault: h.fault,
+      pingStatus: view?.pingStatus,
+      answers: id !== undefined && s.fleet.route(id, boards) === h,
+      dir: h.dir,
+      ip: h.ip,
+      computerName: h.computerName,
+    };
+    if (h.board?.cloneOf) info.cloneOf = h.board.cloneOf;
+    return info;
+  });
+}
+
+function register(s: LabState, body: string): unknown {
+  let r: Record<string, unknown>;
+  try {
+    r = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    throw new ApiError('BadRequest', 'body must be JSON {host, code, id, region}');
+  }
+  const str = (k: string): string => (typeof r[k] === 'string' ? (r[k] as string) : '');
+  const host = s.fleet.host(str('host'));
+  if (!host?.board) throw new ApiError('BadRequest', `no Raspberry Pi board "${str('host')}" in this lab`);
+  const node = s.activations.register(s.fleet, { activationId: str('id'), code: str('code'), region: str('region') });
+  return { InstanceId: node.id, Region: str('region') };
+}
+
+export function labRoutes(s: () => LabState, stats: () => unknown): Record<string, LabRoute> {
+  const get = (f: () => unknown): LabRoute => (method) => {
+    if (method !== 'GET') throw new ApiError('MethodNotAllowed', 'use GET', 405);
+    return f();
+  };
+  return {
+    stats: get(stats),
+    hosts: get(() => hostInfo(s())),
+    register: (method, body) => {
+      if (method !== 'POST') throw new ApiError('MethodNotAllowed', 'use POST', 405);
+      return register(s(), body);
+    },
+  };
+}

@@ -1,0 +1,200 @@
+// startLab(): a fleet on loopback. One port speaks SSM and EC2 to the unmodified SDK clients; each host is a
+// directory tree whose commands run as real /bin/sh processes with stand-ins on PATH; an STNS server answers
+// the hosts' key and user lookups. stop() kills every host process and removes the lab's directory.
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Activations } from './activations.js';
+import { CommandEngine } from './commands.js';
+import { Fleet } from './fleet.js';
+import { platformOf, seedHostTree } from './host-tree.js';
+import { planHosts, type LabHost } from './hosts.js';
+import { hostInfo, labRoutes, type LabHostInfo } from './lab-api.js';
+import { Limiter } from './limiter.js';
+import { resolveOptions, type LabOptions, type ResolvedOptions } from './options.js';
+import { ParameterStore } from './parameters.js';
+import { Rng } from './random.js';
+import { HostRunner } from './runner.js';
+import { ApiServer, type ApiStats, type RecordedRequest } from './server.js';
+import { LAB_BIN, writeStandins } from './standins.js';
+import { ACCOUNT_ID, type LabState } from './state.js';
+import { labDirectory, StnsServer, type StnsGroup, type StnsStats, type StnsUser } from './stns-server.js';
+
+export const TOKEN_PARAMETERS = { web: '/stns-fleet/lab/web-token', pi: '/stns-fleet/lab/pi-token' } as const;
+/** Environment names the CLI exports the STNS tokens under. */
+export const TOKEN_ENV = { web: 'STNS_LAB_WEB_TOKEN', pi: 'STNS_LAB_PI_TOKEN' } as const;
+
+export interface LabStats extends ApiStats {
+  /** Host processes started (one per invocation that ran). */
+  hostCommands: number;
+  /** Wall-clock seconds those processes ran, summed. */
+  hostSeconds: number;
+  commands: number;
+  stns: StnsStats;
+}
+
+export interface Lab {
+  /** http://127.0.0.1:PORT: SSM and EC2 on one port. */
+  endpoint: string;
+  region: string;
+  /** AWS_ENDPOINT_URL, dummy AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_REGION: all the SDK needs. */
+  env: Record<string, string>;
+  /** The STNS API base URL (…/v1), as stns.conf's api_endpoint. */
+  stnsEndpoint: string;
+  tokens: { web: string; pi: string };
+  stnsUsers: StnsUser[];
+  stnsGroups: StnsGroup[];
+  /** The lab's directory (hosts/, bin/); removed by stop() unless keepWorkDir. */
+  workDir: string;
+  options: ResolvedOptions;
+  /** Every host, read live (IDs change when a board re-registers). */
+  readonly hosts: LabHostInfo[];
+  /** A host by lab key (lab-001), instance ID or managed-node ID (the board that answers for it). */
+  host(keyOrId: string): LabHostInfo | undefined;
+  stats(): LabStats;
+  /** Every AWS API request as received, oldest first (bodies verbatim: assert secrets never reach AWS). */
+  requests(): RecordedRequest[];
+  stop(): Promise<void>;
+}
+
+function seedNodes(state: LabState, hosts: LabHost[], activations: Activations, started: number): void {
+  const originals = hosts.filter((h) => h.board && !h.board.cloneOf);
+  if (originals.length === 0) return;
+  const day = 24 * 3600_000;
+  // The activation the Pis were registered with, long expired, as in a fleet that has been running a while.
+  const boot = activations.create({
+    iamRole: 'SSMServiceRole',
+    region: state.o.region,
+    registrationLimit: originals.length,
+    registrationsCount: originals.length,
+    createdDate: new Date(started - 40 * day),
+    expirationDate: new Date(started - 39 * day),
+    description: 'stns-fleet lab: the activation the Raspberry Pis were registered with',
+    defaultInstanceName: 'lab-pi',
+    tags: [
+      { Key: 'Env', Value: 'lab' },
+      { Key: 'Role', Value: 'pi' },
+    ],
+  });
+  originals.forEach((h, i) => {
+    state.fleet.nodes.set(h.board!.initialId, {
+      id: h.board!.initialId,
+      activationId: boot.id,
+      iamRole: boot.iamRole,
+      registrationDate: new Date(started - 39 * day - (originals.length - i) * 60_000),
+      name: 'lab-pi',
+      tags: new Map(h.initialTags),
+    });
+  });
+}
+
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  const o = resolveOptions(options);
+  const workDir = await mkdtemp(path.join(o.workDir ?? tmpdir(), 'stns-fleet-lab-'));
+  const cleanup: (() => Promise<void> | void)[] = [];
+  let stopped = false;
+  let killHosts = (): void => {};
+  // A caller that exits without stop() still leaves no host processes and no lab directory behind.
+  const atExit = (): void => {
+    killHosts();
+    if (!o.keepWorkDir) rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once('exit', atExit);
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener('exit', atExit);
+    for (const f of cleanup.reverse()) await f();
+    if (!o.keepWorkDir) await rm(workDir, { recursive: true, force: true });
+  };
+  try {
+    const started = Date.now();
+    const hosts = planHosts(o, path.join(workDir, 'hosts'));
+    const rng = new Rng(o.seed, 'runtime');
+    const fleet = new Fleet(hosts);
+    const activations = new Activations(rng);
+    const params = new ParameterStore(o.region, ACCOUNT_ID);
+    params.put({ name: TOKEN_PARAMETERS.web, type: 'SecureString', value: o.tokens.web, description: 'STNS auth token of the lab web/db hosts', overwrite: false });
+    params.put({ name: TOKEN_PARAMETERS.pi, type: 'SecureString', value: o.tokens.pi, description: 'STNS auth token of the lab Raspberry Pis', overwrite: false });
+    const counters = { hostCommands: 0, hostMs: 0 };
+    const binDir = path.join(workDir, 'bin');
+    const runner = new HostRunner({ binDir, maxProcesses: o.maxHostProcesses, onSpawn: () => counters.hostCommands++, onExit: (_, ms) => (counters.hostMs += ms) });
+    cleanup.push(() => runner.killAll());
+    killHosts = () => runner.killAll();
+    const state: LabState = {
+      o,
+      fleet,
+      params,
+      activations,
+      rng,
+      platforms: new Map(),
+      engine: new CommandEngine({
+        runner,
+        route: (id) => fleet.route(id),
+        newId: () => rng.uuid(),
+        deliveryCapMs: o.deliveryTimeoutMs,
+        executionCapMs: o.executionTimeoutMs,
+        visibilityDelayMs: o.invocationVisibilityDelayMs,
+      }),
+    };
+    cleanup.push(() => state.engine.stop());
+    seedNodes(state, hosts, activations, started);
+
+    const directory = labDirectory(o.seed);
+    const stns = new StnsServer(directory, [o.tokens.web, o.tokens.pi]);
+    const stnsEndpoint = await stns.listen(o.stnsPort);
+    cleanup.push(() => stns.close());
+    const api = new ApiServer(() => state, {
+      latencyMs: o.latencyMs,
+      throttlePercent: o.faults.throttlePercent,
+      throttleRng: new Rng(o.seed, 'throttle'),
+      labRoutes: labRoutes(() => state, () => stats()),
+    });
+    const endpoint = await api.listen(o.port);
+    cleanup.push(() => api.close());
+    const stats = (): LabStats => ({ ...structuredClone(api.stats), hostCommands: counters.hostCommands, hostSeconds: counters.hostMs / 1000, commands: state.engine.commands.size, stns: { ...stns.stats } });
+
+    await writeStandins(binDir);
+    const limit = new Limiter(16);
+    await Promise.all(
+      hosts.map(async (h, i) => {
+        const release = await limit.acquire().ready;
+        try {
+          // Clones were booted after the board they copy: they are the most recently started.
+          const startedAt = h.board?.cloneOf ? started + i : started - 60_000 + i;
+          await seedHostTree(h, { labUrl: endpoint, region: o.region, nodePath: process.execPath, labBin: LAB_BIN, startedAt });
+          state.platforms.set(h.key, await platformOf(h));
+        } finally {
+          release();
+        }
+      }),
+    );
+
+    const lab: Lab = {
+      endpoint,
+      region: o.region,
+      env: { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'lab', AWS_SECRET_ACCESS_KEY: 'lab', AWS_REGION: o.region },
+      stnsEndpoint,
+      tokens: { ...o.tokens },
+      stnsUsers: directory.users,
+      stnsGroups: directory.groups,
+      workDir,
+      options: o,
+      get hosts() {
+        return hostInfo(state);
+      },
+      host: (k) => {
+        const all = hostInfo(state);
+        return all.find((h) => h.key === k) ?? all.find((h) => h.id === k && h.answers) ?? all.find((h) => h.id === k);
+      },
+      stats,
+      requests: () => [...api.requests],
+      stop,
+    };
+    return lab;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,131 @@
+// What a lab is made of, and the defaults. Timings are scaled down from AWS's (minutes → seconds) so that a
+// test of "the host never answered" finishes in seconds: TimeoutSeconds and executionTimeout from the
+// request are honoured, but capped by deliveryTimeoutMs / executionTimeoutMs.
+import { OS_PROFILE_IDS, type OsProfileId } from '../profiles/ids.js';
+import { assignFaults, FaultSpecError, parseFaults, type FaultSpec } from './faults.js';
+import { Rng } from './random.js';
+
+/** The OS profiles EC2 hosts rotate through by default: every profile except Raspberry Pi OS. */
+export const EC2_PROFILES: readonly OsProfileId[] = OS_PROFILE_IDS.filter((p) => p !== 'raspberry-pi-os');
+
+export interface LabOptions {
+  /** Lab hosts, EC2 and Raspberry Pi together (default 10). Clones come on top. */
+  hosts?: number;
+  /** How many of `hosts` are Raspberry Pis (`mi-`); default one in ten, rounded down. */
+  pis?: number;
+  /** OS profiles for the EC2 hosts, assigned round-robin (default: every EC2 profile). */
+  os?: readonly string[];
+  /** Fault SPEC, e.g. "offline=2,fail=5%,throttle=20%,clones=3" (see faults.ts). */
+  faults?: string;
+  /** Seed for IDs, tokens, keys and fault assignment (default 1). */
+  seed?: string | number;
+  /** Added to every API call. */
+  latencyMs?: number;
+  /** API port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** STNS server port; 0 (default) picks a free one. */
+  stnsPort?: number;
+  region?: string;
+  /** Where the lab makes its own directory (default the system temp dir); removed on stop(). */
+  workDir?: string;
+  /** Keep the lab directory after stop() (for a post-mortem). */
+  keepWorkDir?: boolean;
+  /** SendCommand refuses Parameters larger than this (default 64 KiB). */
+  payloadCapBytes?: number;
+  /** Cap on TimeoutSeconds, the time a command has to start on a host (default 5 s). */
+  deliveryTimeoutMs?: number;
+  /** Cap on executionTimeout, the time a command may run (default 10 s). */
+  executionTimeoutMs?: number;
+  /** Delivery delay of a `slow` host, drawn per host from this range (default 1000–3000 ms). */
+  slowDelayMs?: readonly [number, number];
+  /** Host processes running at once, across all commands (default 32). */
+  maxHostProcesses?: number;
+  /** For this long after SendCommand its invocations are not listed yet (SSM is eventually consistent). */
+  invocationVisibilityDelayMs?: number;
+  /** STNS auth tokens: one for EC2 (web/db) hosts, one for Pis; default drawn from the seed. */
+  tokens?: { web?: string; pi?: string };
+  /** Debian 12 chroot hosts on top of the directory hosts (root and the cached rootfs only). */
+  chroot?: number;
+}
+
+export interface ResolvedOptions {
+  hosts: number;
+  pis: number;
+  os: OsProfileId[];
+  faults: FaultSpec;
+  seed: string | number;
+  latencyMs: number;
+  port: number;
+  stnsPort: number;
+  region: string;
+  workDir: string | undefined;
+  keepWorkDir: boolean;
+  payloadCapBytes: number;
+  deliveryTimeoutMs: number;
+  executionTimeoutMs: number;
+  slowDelayMs: readonly [number, number];
+  maxHostProcesses: number;
+  invocationVisibilityDelayMs: number;
+  tokens: { web: string; pi: string };
+  chroot: number;
+}
+
+export class LabOptionsError extends Error {}
+
+function nonNegative(name: string, v: number | undefined, dflt: number): number {
+  const n = v ?? dflt;
+  if (!Number.isInteger(n) || n < 0) throw new LabOptionsError(`${name} must be a whole number ≥ 0 (got ${String(v)})`);
+  return n;
+}
+
+export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
+  const hosts = nonNegative('hosts', o.hosts, 10);
+  const pis = nonNegative('pis', o.pis, Math.floor(hosts / 10));
+  if (pis > hosts) throw new LabOptionsError(`pis (${pis}) cannot exceed hosts (${hosts})`);
+  const os = (o.os ?? EC2_PROFILES).map((p) => {
+    if (p === 'raspberry-pi-os') throw new LabOptionsError('raspberry-pi-os runs on the Pi hosts (pis), not on EC2 hosts; leave it out of os');
+    if (!(EC2_PROFILES as readonly string[]).includes(p)) throw new LabOptionsError(`unknown OS "${p}": known are ${EC2_PROFILES.join(', ')}`);
+    return p as OsProfileId;
+  });
+  if (os.length === 0) throw new LabOptionsError('os must name at least one OS profile');
+  let faults: FaultSpec;
+  try {
+    faults = parseFaults(o.faults);
+  } catch (e) {
+    throw new LabOptionsError(e instanceof FaultSpecError ? e.message : String(e));
+  }
+  try {
+    // The same draw planHosts makes: an impossible SPEC fails here, as a usage error.
+    assignFaults(faults, hosts, o.seed ?? 1, (i, f) => f !== 'stopped' || i < hosts - pis);
+  } catch (e) {
+    throw new LabOptionsError(e instanceof FaultSpecError ? e.message : String(e));
+  }
+  if (faults.clones > 0 && pis === 0) throw new LabOptionsError('clones copy the first Raspberry Pi, but the lab has no Pi hosts (pis=0)');
+  const seed = o.seed ?? 1;
+  const tokenRng = new Rng(seed, 'tokens');
+  const slow = o.slowDelayMs ?? [1000, 3000];
+  if (slow[0] < 0 || slow[1] < slow[0]) throw new LabOptionsError(`slowDelayMs must be [min, max] with 0 ≤ min ≤ max (got ${slow.join(', ')})`);
+  const r: ResolvedOptions = {
+    hosts,
+    pis,
+    os,
+    faults,
+    seed,
+    latencyMs: nonNegative('latencyMs', o.latencyMs, 0),
+    port: nonNegative('port', o.port, 0),
+    stnsPort: nonNegative('stnsPort', o.stnsPort, 0),
+    region: o.region ?? 'us-east-1',
+    workDir: o.workDir,
+    keepWorkDir: o.keepWorkDir ?? false,
+    payloadCapBytes: nonNegative('payloadCapBytes', o.payloadCapBytes, 64 * 1024),
+    deliveryTimeoutMs: nonNegative('deliveryTimeoutMs', o.deliveryTimeoutMs, 5000),
+    executionTimeoutMs: nonNegative('executionTimeoutMs', o.executionTimeoutMs, 10_000),
+    slowDelayMs: slow,
+    maxHostProcesses: Math.max(1, nonNegative('maxHostProcesses', o.maxHostProcesses, 32)),
+    invocationVisibilityDelayMs: nonNegative('invocationVisibilityDelayMs', o.invocationVisibilityDelayMs, 0),
+    tokens: { web: o.tokens?.web ?? `lab-web-${tokenRng.alnum(24)}`, pi: o.tokens?.pi ?? `lab-pi-${tokenRng.alnum(24)}` },
+    chroot: nonNegative('chroot', o.chroot, 0),
+  };
+  if (r.tokens.web === '' || r.tokens.pi === '') throw new LabOptionsError('tokens must not be empty');
+  return r;
+}
