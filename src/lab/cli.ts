@@ -16,6 +16,8 @@ export const USAGE = `usage: npm run lab -- [options]
   --delivery-timeout-ms N  cap on TimeoutSeconds (default 5000)
   --execution-timeout-ms N cap on executionTimeout (default 10000)
   --payload-cap N          largest SendCommand Parameters in bytes (default 65536)
+  --chroot N               N extra Debian 12 hosts that are real root filesystems run with chroot
+                           (root only; needs the cached rootfs of scripts/debian-rootfs.sh)
   --work-dir DIR           where the lab makes its directory (default the temp dir)
   --keep                   keep the lab directory after Ctrl-C`;
 
@@ -43,6 +45,7 @@ export function optionsFromArgs(argv: string[]): LabOptions {
       'execution-timeout-ms': { type: 'string' },
       'payload-cap': { type: 'string' },
       'work-dir': { type: 'string' },
+      chroot: { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -68,6 +71,7 @@ export function optionsFromArgs(argv: string[]): LabOptions {
   set('executionTimeoutMs', int('execution-timeout-ms', values['execution-timeout-ms']));
   set('payloadCapBytes', int('payload-cap', values['payload-cap']));
   set('workDir', values['work-dir']);
+  set('chroot', int('chroot', values.chroot));
   set('keepWorkDir', values.keep);
   return o;
 }

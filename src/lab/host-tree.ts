@@ -15,6 +15,7 @@ import path from 'node:path';
 import { profileById } from '../profiles/index.js';
 import { parseOsRelease } from '../profiles/os-release.js';
 import { STOCK_DIR } from '../render/stock.js';
+import { seedChrootTree } from './chroot-hosts.js';
 import type { LabHost } from './hosts.js';
 
 export const LAB_STATE = 'var/lib/stns-fleet-lab';
@@ -29,6 +30,8 @@ export interface TreeContext {
   labBin: string;
   /** When a board's agent was started (clones start after the board they copy). */
   startedAt: number;
+  /** For chroot hosts: the cached rootfs and the dummy STNS packages to install in each copy. */
+  chroot?: { rootfs: string; debs: string[] };
 }
 
 function shq(s: string): string {
@@ -75,21 +78,27 @@ export function hostEnv(h: LabHost, c: TreeContext): string {
 }
 
 export async function seedHostTree(h: LabHost, c: TreeContext): Promise<void> {
-  await mkdir(h.dir, { recursive: true, mode: 0o755 });
-  for (const layer of profileById(h.os).stockLayers(h.arch)) {
-    await cp(path.join(STOCK_DIR, layer), h.dir, { recursive: true, force: true });
+  if (h.chroot) {
+    // A real root filesystem: its own passwd, packages and sshd; only its identity is the lab's.
+    if (!c.chroot) throw new Error(`${h.key} is a chroot host but the lab has no rootfs`);
+    await seedChrootTree(h.dir, c.chroot.rootfs, c.chroot.debs);
+  } else {
+    await mkdir(h.dir, { recursive: true, mode: 0o755 });
+    for (const layer of profileById(h.os).stockLayers(h.arch)) {
+      await cp(path.join(STOCK_DIR, layer), h.dir, { recursive: true, force: true });
+    }
+    const user = loginUser(h);
+    const uid = 1000;
+    await put(h.dir, 'etc/passwd', `root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${user.name}:x:${uid}:${uid}::${user.home}:/bin/bash\n`);
+    await put(h.dir, 'etc/group', `root:x:0:\nnogroup:x:65534:\n${user.name}:x:${uid}:\n`);
+    await put(h.dir, `${LAB_STATE}/installed`, basePackages(h));
+    await put(h.dir, 'etc/ssh/ssh_host_ed25519_key.pub', `${h.hardware.sshHostKey}\n`);
   }
-  const user = loginUser(h);
-  const uid = 1000;
-  await put(h.dir, 'etc/passwd', `root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${user.name}:x:${uid}:${uid}::${user.home}:/bin/bash\n`);
-  await put(h.dir, 'etc/group', `root:x:0:\nnogroup:x:65534:\n${user.name}:x:${uid}:\n`);
   await put(h.dir, 'etc/hostname', `${h.computerName}\n`);
   await put(h.dir, 'etc/machine-id', `${h.hardware.machineId}\n`, 0o444);
-  await put(h.dir, 'etc/ssh/ssh_host_ed25519_key.pub', `${h.hardware.sshHostKey}\n`);
   await mkdir(path.join(h.dir, 'tmp'), { recursive: true, mode: 0o1777 });
   await mkdir(path.join(h.dir, 'root'), { recursive: true, mode: 0o700 });
   await put(h.dir, `${LAB_STATE}/host.env`, hostEnv(h, c));
-  await put(h.dir, `${LAB_STATE}/installed`, basePackages(h));
   if (h.board) {
     // The kernel's device-tree model: how stns-fleet tells a 64-bit Raspberry Pi OS from plain Debian.
     await put(h.dir, 'proc/device-tree/model', `${PI_MODEL}\0`);

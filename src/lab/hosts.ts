@@ -50,6 +50,8 @@ export interface LabHost {
   ip: string;
   computerName: string;
   ec2?: Ec2Instance;
+  /** A chroot host: a copy of the cached Debian 12 rootfs, commands run with chroot (chroot-hosts.ts). */
+  chroot?: boolean;
   /** Raspberry Pi boards: the managed-node ID on the image at lab start (a clone carries its original's). */
   board?: { initialId: string; cloneOf?: string };
   hardware: Hardware;
@@ -139,6 +141,27 @@ export function planHosts(o: ResolvedOptions, hostsDir: string): LabHost[] {
       bootId: hw.uuid(),
     };
     h.board = { initialId: first.board!.initialId, cloneOf: first.key };
+    hosts.push(h);
+  }
+  for (let c = 0; c < o.chroot; c++) {
+    const n = o.hosts + o.faults.clones + c;
+    const h = base(n, 'web', 'debian-12', 'amd64');
+    h.fault = undefined;
+    h.chroot = true;
+    h.ip = ec2Ip(n);
+    h.computerName = `ip-${h.ip.replaceAll('.', '-')}.${dnsSuffix}`;
+    h.ec2 = {
+      instanceId: `i-${ids.hex(17)}`,
+      imageId: `ami-${ids.hex(17)}`,
+      reservationId: `r-${ids.hex(17)}`,
+      instanceType: 't3.micro',
+      launchTime: new Date(launch.getTime() + n * 60_000),
+      state: 'running',
+      availabilityZone: zone,
+      privateIp: h.ip,
+      privateDnsName: h.computerName,
+      tags: new Map(h.initialTags),
+    };
     hosts.push(h);
   }
   return hosts;

@@ -25,6 +25,8 @@ export interface LabHostInfo {
   /** This board answers commands sent to `id` (for clones only one does). */
   answers: boolean;
   cloneOf?: string;
+  /** A chroot host (a real Debian 12 root filesystem). */
+  chroot?: boolean;
   dir: string;
   ip: string;
   computerName: string;
@@ -54,6 +56,7 @@ export function hostInfo(s: LabState): LabHostInfo[] {
       computerName: h.computerName,
     };
     if (h.board?.cloneOf) info.cloneOf = h.board.cloneOf;
+    if (h.chroot) info.chroot = true;
     return info;
   });
 }

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Activations } from './activations.js';
+import { buildDebs, rootfsPath } from './chroot-hosts.js';
 import { CommandEngine } from './commands.js';
 import { Fleet } from './fleet.js';
 import { platformOf, seedHostTree } from './host-tree.js';
@@ -156,6 +157,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const stats = (): LabStats => ({ ...structuredClone(api.stats), hostCommands: counters.hostCommands, hostSeconds: counters.hostMs / 1000, commands: state.engine.commands.size, stns: { ...stns.stats } });
 
     await writeStandins(binDir);
+    const chroot = o.chroot > 0 ? { rootfs: rootfsPath(), debs: await buildDebs(path.join(workDir, 'debs')) } : undefined;
     const limit = new Limiter(16);
     await Promise.all(
       hosts.map(async (h, i) => {
@@ -163,7 +165,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         try {
           // Clones were booted after the board they copy: they are the most recently started.
           const startedAt = h.board?.cloneOf ? started + i : started - 60_000 + i;
-          await seedHostTree(h, { labUrl: endpoint, region: o.region, nodePath: process.execPath, labBin: LAB_BIN, startedAt });
+          await seedHostTree(h, { labUrl: endpoint, region: o.region, nodePath: process.execPath, labBin: LAB_BIN, startedAt, ...(chroot ? { chroot } : {}) });
           state.platforms.set(h.key, await platformOf(h));
         } finally {
           release();

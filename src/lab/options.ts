@@ -2,6 +2,7 @@
 // test of "the host never answered" finishes in seconds: TimeoutSeconds and executionTimeout from the
 // request are honoured, but capped by deliveryTimeoutMs / executionTimeoutMs.
 import { OS_PROFILE_IDS, type OsProfileId } from '../profiles/ids.js';
+import { chrootSupport } from './chroot-hosts.js';
 import { assignFaults, FaultSpecError, parseFaults, type FaultSpec } from './faults.js';
 import { Rng } from './random.js';
 
@@ -44,7 +45,7 @@ export interface LabOptions {
   invocationVisibilityDelayMs?: number;
   /** STNS auth tokens: one for EC2 (web/db) hosts, one for Pis; default drawn from the seed. */
   tokens?: { web?: string; pi?: string };
-  /** Debian 12 chroot hosts on top of the directory hosts (root and the cached rootfs only). */
+  /** Debian 12 chroot hosts on top of the directory hosts (root and the cached rootfs only; see chroot-hosts.ts). */
   chroot?: number;
 }
 
@@ -127,5 +128,9 @@ export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
     chroot: nonNegative('chroot', o.chroot, 0),
   };
   if (r.tokens.web === '' || r.tokens.pi === '') throw new LabOptionsError('tokens must not be empty');
+  if (r.chroot > 0) {
+    const c = chrootSupport();
+    if (!c.ok) throw new LabOptionsError(`chroot=${r.chroot}: ${c.reason}`);
+  }
   return r;
 }

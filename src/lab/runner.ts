@@ -126,19 +126,21 @@ export class HostRunner {
     const scriptPath = path.join(orchestration, '_script.sh');
     await writeFile(scriptPath, spec.script, { mode: 0o700 });
     const cwd = spec.workingDirectory ? path.join(root, spec.workingDirectory) : orchestration;
-    const env = {
-      PATH: `${this.o.binDir}:${SYSTEM_PATH}`,
-      HOME: path.join(root, 'root'),
-      TMPDIR: path.join(root, 'tmp'),
-      LANG: 'C.UTF-8',
-      STNS_FLEET_ROOT: root,
-      AWS_SSM_INSTANCE_ID: spec.instanceId,
-      AWS_SSM_REGION_NAME: spec.region,
-      SSM_COMMAND_ID: spec.commandId,
-    };
+    const agentEnv = { LANG: 'C.UTF-8', AWS_SSM_INSTANCE_ID: spec.instanceId, AWS_SSM_REGION_NAME: spec.region, SSM_COMMAND_ID: spec.commandId };
     // The timeout fault: the script runs, then its last step never returns.
-    const args = spec.hang ? ['-c', 'sh "$1"; exec sleep 2147483', 'sh', scriptPath] : [scriptPath];
-    const child = spawn('/bin/sh', args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const hang = spec.hang ? '; exec sleep 2147483' : '';
+    const child = spec.host.chroot
+      ? spawn('chroot', [root, '/bin/sh', '-c', `cd "$1" && /bin/sh "$2"${hang}`, 'sh', `/${path.relative(root, cwd)}`, `/${path.relative(root, scriptPath)}`], {
+          env: { ...agentEnv, PATH: SYSTEM_PATH, HOME: '/root' },
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn('/bin/sh', spec.hang ? ['-c', `/bin/sh "$1"${hang}`, 'sh', scriptPath] : [scriptPath], {
+          cwd,
+          env: { ...agentEnv, PATH: `${this.o.binDir}:${SYSTEM_PATH}`, HOME: path.join(root, 'root'), TMPDIR: path.join(root, 'tmp'), STNS_FLEET_ROOT: root },
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
     setChild(child);
     if (child.pid !== undefined) this.groups.add(child.pid);
     const startedAt = new Date();
