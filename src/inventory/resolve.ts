@@ -67,6 +67,7 @@ export function hostSettingsFor(inv: Inventory, group: string): HostSettings {
       umask: g.pam?.umask ?? inv.pam.umask,
     },
     sshd: { keysCommandUser: g.sshd?.keys_command_user ?? inv.sshd.keys_command_user },
+    hardenSudo: g.harden_sudo ?? inv.harden_sudo,
   };
 }
 

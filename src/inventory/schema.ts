@@ -256,6 +256,48 @@ const VerifySchema = z.strictObject({
   users: z.array(userName).default([]),
 });
 
+// ------------------------------------------------------------------------------------------ Raspberry Pi
+// Used by reactivate / tag / image-prep (src/pi/) and harden_sudo (src/render/sudoers.ts). All optional.
+
+/** A Raspberry Pi SoC serial as /proc/cpuinfo shows it (up to 16 hex digits). */
+export const PI_SERIAL_RE = /^[0-9a-fA-F]{1,16}$/;
+/** A Name tag value stns-fleet sets; also valid as SSM's DefaultInstanceName. */
+export const NODE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}$/;
+/** An IAM role name (CreateActivation takes the name, not the ARN). */
+const IAM_ROLE_RE = /^[\w+=,.@-]{1,64}$/;
+
+const nodeName = z
+  .string()
+  .regex(NODE_NAME_RE, {
+    error: (iss) => `${str(iss.input)} is not a usable Name: a letter or digit, then up to 127 of letters, digits and _ . : / = + @ -`,
+  });
+
+const PiSchema = z.strictObject({
+  iam_role: z
+    .string()
+    .regex(IAM_ROLE_RE, { error: (iss) => `${str(iss.input)} is not an IAM role name (the name, not the ARN: letters, digits and +=,.@_-)` })
+    .optional(),
+  names: z
+    .record(
+      z.string().regex(PI_SERIAL_RE, {
+        error: (iss) => `${str(iss.input)} is not a Raspberry Pi serial (up to 16 hex digits, as /proc/cpuinfo shows it); quote it in YAML`,
+      }),
+      nodeName,
+    )
+    .optional(),
+  name_prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: (iss) => `name_prefix ${str(iss.input)} must be letters, digits, _ . - (up to 32)` })
+    .optional(),
+  new_machine_id: z.boolean().optional(),
+  new_host_keys: z.boolean().optional(),
+});
+
+const NodeNamesSchema = z.record(
+  z.string().refine(isHostId, { error: (iss) => `${str(iss.input)} is not an EC2 instance ID (i-…) or managed node ID (mi-…)` }),
+  nodeName,
+);
+
 const GroupSchema = z.strictObject({
   os: z
     .enum(OS_CHOICES, {
@@ -270,6 +312,10 @@ const GroupSchema = z.strictObject({
   pam: z.strictObject({ mkhomedir: z.boolean().optional(), umask: umask.optional() }).optional(),
   sshd: z.strictObject({ keys_command_user: keysCommandUser.optional() }).optional(),
   verify: z.strictObject({ users: z.array(userName) }).optional(),
+  // Raspberry Pi fleet settings (src/pi/settings.ts) and sudo hardening (src/render/sudoers.ts).
+  pi: PiSchema.optional(),
+  names: NodeNamesSchema.optional(),
+  harden_sudo: z.boolean().optional(),
 });
 
 export const InventorySchema = z.strictObject({
@@ -298,6 +344,7 @@ export const InventorySchema = z.strictObject({
     })
     .default({ canary: 1, max_concurrency: '10%', max_errors: 0 }),
   verify: VerifySchema.default({ users: [] }),
+  harden_sudo: z.boolean().default(false),
   groups: z
     .record(
       z.string().regex(GROUP_NAME_RE, {

@@ -42,6 +42,9 @@ export interface HostSettings {
     /** AuthorizedKeysCommandUser when no EC2 Instance Connect chain forces ec2-instance-connect. */
     keysCommandUser: string;
   };
+  /** harden_sudo: take away ssm-user's sudo rights and disable NOPASSWD rules in /etc/sudoers.d/010_pi-nopasswd
+   * (src/render/sudoers.ts). Default false: hostSettingsFor always sets it; absent means false. */
+  hardenSudo?: boolean;
 }
 
 /** The order stns.conf keys are written in; all top-level keys must come before the first TOML table. */

@@ -9,12 +9,13 @@ import { addStnsToNsswitch, nssSources, type NssDatabase } from './nsswitch.js';
 import { planPackages, type PackagePlan } from './packages.js';
 import { addMkhomedir } from './pam.js';
 import { renderStnsConf, STNS_CONF } from './stns-conf.js';
+import { hardenedSudoers } from './sudoers.js';
 import type { Templates } from './templates.js';
 
 export const NSSWITCH = '/etc/nsswitch.conf';
 
 /** What a changed file asks of the host: validate and reload sshd, restart it, restart cache-stnsd, … */
-export type FileRole = 'stns-conf' | 'nss' | 'pam' | 'sshd' | 'sshd-unit' | 'keys';
+export type FileRole = 'stns-conf' | 'nss' | 'pam' | 'sshd' | 'sshd-unit' | 'keys' | 'sudoers';
 
 export interface DesiredFile {
   path: string;
@@ -96,6 +97,9 @@ export function desiredState(i: DesiredInput): DesiredState {
       role,
     });
   }
+
+  // harden_sudo (src/render/sudoers.ts): validated with visudo by the host script (role 'sudoers').
+  if (settings.hardenSudo === true) files.push(...hardenedSudoers(snapshot));
 
   let packages: PackagePlan | null = null;
   let packagesUnsupported: string | undefined;

@@ -7,13 +7,14 @@ import { CHAIN_WRAPPER } from '../sshd/strategy.js';
 import { unitWatch } from '../sshd/systemd.js';
 import { NSSWITCH } from './desired.js';
 import { STNS_CONF } from './stns-conf.js';
+import { SUDOERS_WATCH } from './sudoers.js';
 
 export const IDENTITY_FILES = ['/etc/os-release', '/usr/lib/os-release', '/etc/rpi-issue'];
 
 export function watchFor(profile: OsProfile): WatchList {
   const units = unitWatch(profile.sshd.service);
   return {
-    paths: [...IDENTITY_FILES, NSSWITCH, profile.pam.file, ...profile.pam.alsoCheck, SSHD_CONFIG, STNS_CONF, CHAIN_WRAPPER, ...units.paths],
+    paths: [...IDENTITY_FILES, NSSWITCH, profile.pam.file, ...profile.pam.alsoCheck, SSHD_CONFIG, STNS_CONF, CHAIN_WRAPPER, ...units.paths, ...SUDOERS_WATCH],
     dirs: [{ dir: '/etc/ssh/sshd_config.d', suffix: '.conf' }, ...units.dirs],
   };
 }

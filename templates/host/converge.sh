@@ -187,6 +187,7 @@ sf_validate() {
 			[ "$role" = keys ] && [ -f "$R$path" ] && { sh -n "$R$path" || sf_fail 40 invalid "$path is not a valid shell script"; }
 		done <"$W/files"
 	fi
+	sf_sudoers_validate
 	if sf_role_changed sshd || sf_role_changed sshd-unit || sf_role_changed keys; then
 		sshd_bin=$(sf_sshd_bin) || sf_fail 40 invalid "sshd not found: cannot validate the sshd configuration"
 		if ! out=$(sf_sshd_test "$sshd_bin" 2>&1); then
@@ -194,6 +195,40 @@ sf_validate() {
 			sf_fail 40 invalid "sshd -t refused the new configuration (output above)"
 		fi
 		sf_say "sshd -t accepts the new configuration"
+	fi
+}
+
+# --- sudoers (harden_sudo) ------------------------------------------------------------------------------
+# Files of role 'sudoers' are checked with `visudo -c -f` BEFORE they are put in place (sudo reads them at
+# every call, so a broken one must never be live), then the whole configuration with `visudo -c` after.
+# Under STNS_FLEET_ROOT without visudo the check is skipped with a NOTICE; on a live host it is required.
+sf_sudoers_precheck() {
+	awk '$7 == "sudoers" && $6 != "absent" { found = 1 } END { exit !found }' "$W/files" || return 0
+	if ! command -v visudo >/dev/null 2>&1; then
+		if [ -n "$R" ]; then
+			sf_line "NOTICE visudo not found: sudoers files under $R are not validated"
+			return 0
+		fi
+		sf_end 20 preflight "visudo not found: cannot validate the sudoers files (harden_sudo)"
+	fi
+	while read -r i path _ _ _ after role; do
+		if [ "$role" != sudoers ] || [ "$after" = absent ]; then continue; fi
+		if ! { cp "$W/$i" "$W/$i.sudoers" && chmod 0440 "$W/$i.sudoers"; }; then sf_end 41 write-failed "cannot stage $path"; fi
+		if ! out=$(visudo -c -q -f "$W/$i.sudoers" 2>&1); then
+			printf '%s\n' "$out" | tail -n 5
+			sf_end 40 invalid "visudo refused the new $path (output above); nothing was touched"
+		fi
+	done <"$W/files"
+}
+
+sf_sudoers_validate() {
+	sf_role_changed sudoers || return 0
+	if [ -z "$R" ] && command -v visudo >/dev/null 2>&1; then
+		if ! out=$(visudo -c -q 2>&1); then
+			printf '%s\n' "$out" | tail -n 5
+			sf_fail 40 invalid "visudo -c refused the sudo configuration (output above)"
+		fi
+		sf_say "visudo -c accepts the sudo configuration"
 	fi
 }
 
@@ -256,6 +291,7 @@ sf_main() {
 			[ "$(sf_sha "$W/$staged")" = "$after" ] || sf_end 11 payload "the payload for $path does not match the plan's checksum"
 		done <"$W/repofiles"
 	fi
+	sf_sudoers_precheck
 	B="$R/var/backups/stns-fleet/$(date -u +%Y%m%dT%H%M%SZ)-$$"
 	mkdir -p "$B" || sf_end 41 write-failed "cannot create $B"
 	: >"$B/manifest"

@@ -110,6 +110,7 @@ describe('defaults', () => {
       },
       mkhomedir: { enable: true, umask: '0022' },
       sshd: { keysCommandUser: 'root' },
+      hardenSudo: false,
     });
     expect(rolloutOf(minimal)).toEqual({ canary: 1, maxConcurrency: '10%', maxErrors: 0 });
     expect(verifyUsersOf(minimal, 'web')).toEqual([]);
