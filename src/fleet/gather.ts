@@ -32,7 +32,9 @@ const CHUNK = 20_000; // under GetCommandInvocation's 24,000-character stdout li
 
 export function describeFailure(r: InvocationResult): string {
   const detail = r.statusDetails && r.statusDetails !== r.status ? `${r.status}/${r.statusDetails}` : r.status;
-  const tail = (r.stderr || r.output).trim().split('\n').slice(-2).join(' | ');
+  // People want the host's complaint, not our protocol lines or a half-printed payload.
+  const readable = (t: string): string[] => t.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('STNS_FLEET_') && l.length <= 200);
+  const tail = (readable(r.stderr).length > 0 ? readable(r.stderr) : readable(r.output)).slice(-2).join(' | ');
   return `${detail}${r.responseCode >= 0 ? ` (exit ${r.responseCode})` : ''}${tail ? `: ${tail}` : ''}`;
 }
 
