@@ -5,19 +5,17 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isFleetError } from '../errors.js';
 import { OS_PROFILE_IDS } from '../profiles/ids.js';
-import { profilesCommand } from '../commands/profiles.js';
-import { renderCommand } from '../commands/render.js';
-import { validateCommand } from '../inventory/validate.js';
-import { applyCommand, type ApplyCliOptions } from '../commands/apply.js';
-import { hostsCommand } from '../commands/hosts.js';
 import { processIo } from '../commands/io.js';
-import { planCommand, type PlanOptions } from '../commands/plan.js';
-import type { CommonOptions } from '../commands/session.js';
-import { verifyCommand, type VerifyCliOptions } from '../commands/verify.js';
-import { reactivateCommand, type ReactivateCliOptions } from '../commands/reactivate.js';
-import { tagCommand, type TagCliOptions } from '../commands/tag.js';
-import { imagePrepCommand } from '../commands/image-prep.js';
-import { sdkTransport } from './transport.js';
+// Types only: each command's module (and the AWS SDK behind it) loads when that command runs, so `--help`
+// and `validate` start fast.
+import type { ApplyCliOptions } from '../commands/apply.js';
+import type { PlanOptions } from '../commands/plan.js';
+import type { ReactivateCliOptions } from '../commands/reactivate.js';
+import type { CommonOptions, TransportFactory } from '../commands/session.js';
+import type { TagCliOptions } from '../commands/tag.js';
+import type { VerifyCliOptions } from '../commands/verify.js';
+
+const sdk = async (): Promise<TransportFactory> => (await import('./transport.js')).sdkTransport;
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -59,7 +57,7 @@ Exit codes: 0 success, 1 error (the message says what and where); plan: 2 when t
     .requiredOption('-i, --inventory <file>', 'inventory YAML (see inventories/example.yaml)')
     .option('--json', 'print the result as one JSON document on stdout', false)
     .addHelpText('after', '\nResolves no secret and calls no AWS API. Exit 0 when valid, 1 otherwise.')
-    .action(async (o: { inventory: string; json: boolean }) => emit(await validateCommand(o.inventory, { json: o.json })));
+    .action(async (o: { inventory: string; json: boolean }) => emit(await (await import('../inventory/validate.js')).validateCommand(o.inventory, { json: o.json })));
 
   program
     .command('render')
@@ -85,7 +83,7 @@ Files that carry the auth token are written 0600 under --out. Exit 1 when the ho
 (the reasons are printed); the files that could be rendered are still written.`,
     )
     .action(async (o: { inventory: string; os: string; out: string; group?: string; root?: string; arch?: string; script?: string; templates?: string; diff: boolean; packagesPresent: boolean }) =>
-      emit(await renderCommand(o)),
+      emit(await (await import('../commands/render.js')).renderCommand(o)),
     );
 
   const fleetOptions = (c: Command, inventoryRequired = true): Command => {
@@ -106,7 +104,7 @@ Files that carry the auth token are written 0600 under --out. Exit 1 when the ho
       .description('list every host the inventory selects: ID, Name, group, OS, SSM ping status, agent version'),
   )
     .addHelpText('after', '\nHosts that match but cannot be reached (stopped, offline, no agent) are listed as skipped, with the reason.')
-    .action(async (o: CommonOptions) => void (process.exitCode = await hostsCommand(o, sdkTransport, io)));
+    .action(async (o: CommonOptions) => void (process.exitCode = await (await import('../commands/hosts.js')).hostsCommand(o, await sdk(), io)));
 
   fleetOptions(
     program
@@ -127,7 +125,7 @@ Examples:
   $ stns-fleet plan -i inventories/prod.yaml
   $ stns-fleet plan -i inventories/prod.yaml -g web --out web.plan.json`,
     )
-    .action(async (o: PlanOptions) => void (process.exitCode = await planCommand(o, sdkTransport, io)));
+    .action(async (o: PlanOptions) => void (process.exitCode = await (await import('../commands/plan.js')).planCommand(o, await sdk(), io)));
 
   fleetOptions(
     program
@@ -165,7 +163,7 @@ Examples:
       };
       process.on('SIGINT', onSigint);
       try {
-        process.exitCode = await applyCommand({ ...o, ...(planFile ? { planFile } : {}) }, sdkTransport, io, ctl.signal);
+        process.exitCode = await (await import('../commands/apply.js')).applyCommand({ ...o, ...(planFile ? { planFile } : {}) }, await sdk(), io, ctl.signal);
         if (ctl.signal.aborted) process.exitCode = 130;
       } finally {
         process.off('SIGINT', onSigint);
@@ -179,7 +177,7 @@ Examples:
       .option('-u, --user <name...>', 'users to check (default: the inventory\'s verify.users)'),
   )
     .addHelpText('after', '\nExit 0 only when every reachable host passes; each failure names the user and why\n(no keys, user unknown, endpoint unreachable, token rejected).')
-    .action(async (o: VerifyCliOptions) => void (process.exitCode = await verifyCommand(o, sdkTransport, io)));
+    .action(async (o: VerifyCliOptions) => void (process.exitCode = await (await import('../commands/verify.js')).verifyCommand(o, await sdk(), io)));
 
   fleetOptions(
     program
@@ -218,7 +216,7 @@ Examples:
       };
       process.on('SIGINT', onSigint);
       try {
-        process.exitCode = await reactivateCommand(o, sdkTransport, io, ctl.signal);
+        process.exitCode = await (await import('../commands/reactivate.js')).reactivateCommand(o, await sdk(), io, ctl.signal);
         if (ctl.signal.aborted) process.exitCode = 130;
       } finally {
         process.off('SIGINT', onSigint);
@@ -243,7 +241,7 @@ Examples:
   $ stns-fleet tag -i inventories/prod.yaml --dry-run
   $ stns-fleet tag -i inventories/prod.yaml -g edge-pi`,
     )
-    .action(async (o: TagCliOptions) => void (process.exitCode = await tagCommand(o, sdkTransport, io)));
+    .action(async (o: TagCliOptions) => void (process.exitCode = await (await import('../commands/tag.js')).tagCommand(o, await sdk(), io)));
 
   program
     .command('image-prep')
@@ -266,9 +264,9 @@ Examples:
   $ stns-fleet image-prep --print-script > prep.sh   # on the Pi: sudo sh prep.sh /media/usb/bk && sudo poweroff`,
     )
     .action(async (o: { root?: string; printScript: boolean; backup?: string | false; templates?: string; json: boolean }) =>
-      void (process.exitCode = await imagePrepCommand(
+      void (process.exitCode = await (await import('../commands/image-prep.js')).imagePrepCommand(
         { ...o, backup: typeof o.backup === 'string' ? o.backup : undefined, noBackup: o.backup === false },
-        sdkTransport,
+        await sdk(),
         io,
       )));
 
@@ -276,12 +274,19 @@ Examples:
     .command('profiles')
     .description('list the OS profiles stns-fleet supports')
     .option('--json', 'print JSON', false)
-    .action(async (o: { json: boolean }) => emit({ exitCode: 0, stdout: await profilesCommand(o), stderr: '' }));
+    .action(async (o: { json: boolean }) => emit({ exitCode: 0, stdout: await (await import('../commands/profiles.js')).profilesCommand(o), stderr: '' }));
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A closed pipe (`stns-fleet plan | head`) ends the output, not the program with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const program = buildProgram();
   program.exitOverride();
   try {
