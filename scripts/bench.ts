@@ -19,6 +19,7 @@ const { planCommand } = (await import(dist('commands/plan.js'))) as typeof impor
 const { applyCommand } = (await import(dist('commands/apply.js'))) as typeof import('../src/commands/apply.ts');
 const { sdkTransport } = (await import(dist('cli/transport.js'))) as typeof import('../src/cli/transport.ts');
 const { benchRender } = (await import(dist('bench/render.js'))) as typeof import('../src/bench/render.ts');
+const { labInventoryYaml } = (await import(dist('lab/inventory.js'))) as typeof import('../src/lab/inventory.ts');
 
 const { values } = parseArgs({ options: { sizes: { type: 'string' }, latency: { type: 'string' }, throttle: { type: 'string' } } });
 const sizes = (values.sizes ?? '10,100,1000').split(',').map(Number);
@@ -31,25 +32,10 @@ const diff = (a: Calls, b: Calls): Calls => Object.fromEntries(Object.entries(b)
 const sum = (c: Calls): number => Object.values(c).reduce((s, n) => s + n, 0);
 const ssmOnly = (c: Calls): Calls => Object.fromEntries(Object.entries(c).filter(([k]) => !k.startsWith('ec2:')));
 
-function inventoryFor(stnsEndpoint: string): string {
+function inventoryFor(lab: { stnsEndpoint: string; region: string }): string {
   const file = path.join(repo, 'bench', `.lab-${process.pid}.yaml`);
-  writeFileSync(
-    file,
-    `version: 1
-aws: { region: us-east-1 }
-stns:
-  api_endpoint: ${stnsEndpoint}
-  allow_insecure_http: true
-  auth_token: { ssm_parameter: /stns-fleet/lab/web-token }
-rollout: { canary: 1, max_concurrency: "10%", max_errors: "5%" }
-groups:
-  ec2: { targets: [ { tags: { Env: lab, Role: [web, db] } } ] }
-  pi:
-    os: raspberry-pi-os
-    targets: [ { tags: { Env: lab, Role: pi } } ]
-    stns: { auth_token: { ssm_parameter: /stns-fleet/lab/pi-token } }
-`,
-  );
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, labInventoryYaml({ ...lab, rollout: { canary: 1, max_concurrency: '10%', max_errors: '5%' }}));
   return file;
 }
 
@@ -80,7 +66,7 @@ const SLOTS = 64;
 async function fleet(n: number): Promise<Record<string, unknown>> {
   const lab = await startLab({ hosts: n, os, seed: `bench-${n}`, latencyMs, faults: `throttle=${throttlePct}%`, maxHostProcesses: SLOTS, deliveryTimeoutMs: 600_000, executionTimeoutMs: 600_000 });
   Object.assign(process.env, lab.env, { STNS_FLEET_POLL_MS: '1000', STNS_FLEET_MAX_POLL_MS: '5000' });
-  const inv = inventoryFor(lab.stnsEndpoint);
+  const inv = inventoryFor(lab);
   try {
     const phase = async (what: () => Promise<number>, chainCalls: number, parallel: number): Promise<Phase> => {
       const before = lab.stats();

@@ -17,6 +17,23 @@ import type { VerifyCliOptions } from '../commands/verify.js';
 
 const sdk = async (): Promise<TransportFactory> => (await import('./transport.js')).sdkTransport;
 
+/** Runs a long command whose first Ctrl-C asks it to stop cleanly (it still reports), the second quits. */
+async function interruptible(what: string, run: (signal: AbortSignal) => Promise<number>): Promise<void> {
+  const ctl = new AbortController();
+  const onSigint = (): void => {
+    if (ctl.signal.aborted) process.exit(130);
+    process.stderr.write(`\nstns-fleet: interrupted: ${what} (Ctrl-C again to quit at once)\n`);
+    ctl.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    process.exitCode = await run(ctl.signal);
+    if (ctl.signal.aborted) process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function emit(r: { exitCode: number; stdout: string; stderr: string }): void {
@@ -154,21 +171,11 @@ Examples:
   $ stns-fleet apply -i inventories/prod.yaml --yes --max-concurrency 10% --max-errors 1
   $ stns-fleet plan -i inventories/prod.yaml --out prod.plan.json && stns-fleet apply prod.plan.json`,
     )
-    .action(async (planFile: string | undefined, o: ApplyCliOptions) => {
-      const ctl = new AbortController();
-      const onSigint = (): void => {
-        if (ctl.signal.aborted) process.exit(130);
-        process.stderr.write('\nstns-fleet: interrupted: cancelling in-flight commands (Ctrl-C again to quit at once)\n');
-        ctl.abort();
-      };
-      process.on('SIGINT', onSigint);
-      try {
-        process.exitCode = await (await import('../commands/apply.js')).applyCommand({ ...o, ...(planFile ? { planFile } : {}) }, await sdk(), io, ctl.signal);
-        if (ctl.signal.aborted) process.exitCode = 130;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-    });
+    .action(async (planFile: string | undefined, o: ApplyCliOptions) =>
+      interruptible('cancelling in-flight commands', async (signal) =>
+        (await import('../commands/apply.js')).applyCommand({ ...o, ...(planFile ? { planFile } : {}) }, await sdk(), io, signal),
+      ),
+    );
 
   fleetOptions(
     program
@@ -207,21 +214,11 @@ Examples:
   $ stns-fleet reactivate -i inventories/prod.yaml -g edge-pi
   $ stns-fleet reactivate -i inventories/prod.yaml --id mi-0123456789abcdef0 --yes`,
     )
-    .action(async (o: ReactivateCliOptions) => {
-      const ctl = new AbortController();
-      const onSigint = (): void => {
-        if (ctl.signal.aborted) process.exit(130);
-        process.stderr.write('\nstns-fleet: interrupted: finishing the current step, then deleting the activation\n');
-        ctl.abort();
-      };
-      process.on('SIGINT', onSigint);
-      try {
-        process.exitCode = await (await import('../commands/reactivate.js')).reactivateCommand(o, await sdk(), io, ctl.signal);
-        if (ctl.signal.aborted) process.exitCode = 130;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-    });
+    .action(async (o: ReactivateCliOptions) =>
+      interruptible('finishing the current step, then deleting the activation', async (signal) =>
+        (await import('../commands/reactivate.js')).reactivateCommand(o, await sdk(), io, signal),
+      ),
+    );
 
   fleetOptions(
     program

@@ -10,30 +10,14 @@ import type { Io } from '../../src/commands/io.js';
 import { planCommand } from '../../src/commands/plan.js';
 import { verifyCommand } from '../../src/commands/verify.js';
 import { sdkTransport } from '../../src/cli/transport.js';
+import { labInventoryYaml } from '../../src/lab/inventory.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 
 const EC2_OS = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
 
-function inventory(lab: Lab, extra = ''): string {
+function inventory(lab: Lab): string {
   const file = path.join(lab.workDir, 'inventory.yaml');
-  writeFileSync(
-    file,
-    `version: 1
-aws: { region: ${lab.region} }
-stns:
-  api_endpoint: ${lab.stnsEndpoint}
-  allow_insecure_http: true
-  auth_token: { ssm_parameter: /stns-fleet/lab/web-token }
-rollout: { canary: 1, max_concurrency: "50%", max_errors: 2 }
-verify: { users: [alice, bob] }
-groups:
-  ec2: { targets: [ { tags: { Env: lab, Role: [web, db] } } ] }
-  pi:
-    os: raspberry-pi-os
-    targets: [ { tags: { Env: lab, Role: pi } } ]
-    stns: { auth_token: { ssm_parameter: /stns-fleet/lab/pi-token } }
-${extra}`,
-  );
+  writeFileSync(file, labInventoryYaml({ stnsEndpoint: lab.stnsEndpoint, region: lab.region, rollout: { canary: 1, max_concurrency: '50%', max_errors: 2 } }));
   return file;
 }
 

@@ -1,12 +1,12 @@
 // A Transport for tests that runs each script for real with /bin/sh on directory trees laid out like a
 // host's / (STNS_FLEET_ROOT), with tiny stand-ins for the host's sshd and package tools on PATH. It records
 // every request, so tests can assert what would have reached SSM.
-import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { profileById } from '../../src/profiles/index.js';
 import { STOCK_DIR } from '../../src/render/stock.js';
+import { runSh } from './sh.js';
 import type { Discovery, InvocationResult, RunOptions, RunRequest, TargetSpec, Transport } from '../../src/transport/types.js';
 
 const STANDINS: Record<string, string> = {
@@ -54,7 +54,7 @@ export class TreeTransport implements Transport {
     return Promise.all(
       req.instanceIds.map(async (id) => {
         const h = this.hosts.find((x) => x.id === id)!;
-        const r = await sh(req.script, { ...process.env, STNS_FLEET_ROOT: h.root, PATH: `${this.bin}:${process.env['PATH']}`, AWS_SSM_INSTANCE_ID: id });
+        const r = await runSh(req.script, { ...process.env, STNS_FLEET_ROOT: h.root, PATH: `${this.bin}:${process.env['PATH']}`, AWS_SSM_INSTANCE_ID: id });
         return { instanceId: id, commandId, status: r.code === 0 ? 'Success' : 'Failed', statusDetails: r.code === 0 ? 'Success' : 'Failed', responseCode: r.code, output: r.stdout, stderr: r.stderr, truncated: false };
       }),
     );
@@ -67,18 +67,6 @@ export class TreeTransport implements Transport {
   getParameter(name: string): Promise<string> {
     return Promise.reject(new Error(`no parameter ${name}`));
   }
-}
-
-function sh(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('/bin/sh', ['-s'], { env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    p.stdin.end(script);
-  });
 }
 
 /** Directory hosts seeded from an OS profile's stock files, plus the stand-ins' bin directory. */

@@ -1,9 +1,10 @@
 // Helpers for the Raspberry Pi script tests (not a test file): a board laid out under a root directory (its
 // /proc and /sys faked as plain files, which the scripts read under STNS_FLEET_ROOT or in a chroot without
 // /proc mounted), a stand-in amazon-ssm-agent, and shellcheck.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { runSh, type ShResult } from '../helpers/sh.js';
 
 export const OLD_ID = 'mi-0123456789abcdef0';
 export const SERIAL = '10000000a1b2c3d4';
@@ -107,18 +108,8 @@ export function shellcheck(script: string, name: string): { code: number; out: s
 }
 
 /** Runs a script with /bin/sh on this machine, STNS_FLEET_ROOT=root, extra PATH entries first. */
-export function runOnTree(script: string, root: string, o: { path?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('/bin/sh', ['-s', '--', ...(o.args ?? [])], {
-      env: { PATH: `${o.path ? `${o.path}:` : ''}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, STNS_FLEET_ROOT: root, ...o.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    p.stdin.end(script);
-  });
+export function runOnTree(script: string, root: string, o: { path?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<ShResult> {
+  return runSh(script, { PATH: `${o.path ? `${o.path}:` : ''}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, STNS_FLEET_ROOT: root, ...o.env }, o.args ?? []);
 }
 
 /** Waits until `read()` gives something `done` accepts (the detached worker runs on after its launcher). */
