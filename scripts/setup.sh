@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh clone of stns-fleet:
-#  1. Debian packages the test suite needs (debootstrap, shellcheck), when running as root with apt-get;
+#  1. Debian packages the test suite and the lab need (debootstrap, shellcheck, openssl), as root with apt-get;
 #  2. a Node >= 22.12 for npm itself: when the machine's Node is older (Node 20 is end of life), Node 24
 #     is fetched from the npm registry's `node` package into .tools/node;
 #  3. npm ci, which also builds dist/ (the `prepare` script). The `node` devDependency then runs every
@@ -13,13 +13,15 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 missing=()
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+# The host scripts seal and open the auth token with openssl: the lab's hosts run them on this machine.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ((${#missing[@]} > 0)); then
 	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
 		say "installing ${missing[*]} (Debian packages)"
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 	else
-		say "warning: ${missing[*]} not installed; the shellcheck and chroot tests need them (apt-get install ${missing[*]})"
+		say "warning: ${missing[*]} not installed; the shellcheck, chroot and lab tests need them (apt-get install ${missing[*]})"
 	fi
 fi
 
