@@ -2,10 +2,20 @@
 //   amazon-ssm-agent -register -code CODE -id ID -region REGION [-y]
 //       asks the lab to register this board with the activation (POST /_lab/register), then writes the new
 //       managed-node ID into Vault/Store/RegistrationKey (the identity the lab routes commands by) and
-//       /var/lib/amazon/ssm/registration. Without -y an existing registration is kept unless stdin says yes.
+//       /var/lib/amazon/ssm/registration, and a new hardware fingerprint (Vault/Store/InstanceFingerprint) made
+//       with the board's machine-id as it is now: the lab stops routing to a board whose machine-id changes
+//       later (MachineFingerprintDoesNotMatch, ssm.md §6). Without -y an existing registration is kept unless
+//       stdin says yes.
+//       Every registration attempt, success or failure, ends with the agent recorded as (re)started
+//       ("running <now>" in /var/lib/stns-fleet-lab/agent): on a real board the registration runs between
+//       `service amazon-ssm-agent stop` and `start`, and scripts under STNS_FLEET_ROOT never call those (as
+//       converge.sh), so the stand-in stands in for the restart. The lab routes a managed-node ID to a board
+//       whose agent runs, and a board that restarted after an ID's last command answers that ID's next one
+//       (src/lab/fleet.ts): a board that put its old registration back after a failed attempt is heard at once.
 //   amazon-ssm-agent -register -clear     (only without -code/-id, as the real agent)
 //       empties the vault's registration key and fingerprint; the registration file stays (it is informational).
 //   amazon-ssm-agent -version
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hostEnv, inRoot, readHostFile } from './lib/host.mjs';
@@ -73,6 +83,17 @@ if (existing && !flag('y')) {
   }
 }
 
+const AGENT_STATE = '/var/lib/stns-fleet-lab/agent';
+/** The agent (re)started now: after every registration attempt, whatever its outcome. */
+function restarted() {
+  try {
+    write(AGENT_STATE, `running ${Date.now()}\n`, 0o644);
+  } catch (e) {
+    process.stderr.write(`amazon-ssm-agent (lab): cannot record the agent's restart: ${e.message}\n`);
+  }
+}
+process.on('exit', restarted);
+
 const env = hostEnv();
 let res;
 try {
@@ -93,5 +114,8 @@ if (!res.ok) {
 const now = new Date().toISOString();
 write(`${VAULT}/RegistrationKey`, JSON.stringify({ InstanceID: body.InstanceId, Region: region, PrivateKey: 'lab-placeholder-not-a-key', PrivateKeyType: 'Rsa', PrivateKeyCreatedDate: now }), 0o600);
 write(REGISTRATION, JSON.stringify({ ManagedInstanceID: body.InstanceId, Region: region }), 0o644);
-if (readHostFile(`${VAULT}/InstanceFingerprint`) !== undefined) rmSync(inRoot(`${VAULT}/InstanceFingerprint`), { force: true });
+// The fingerprint of the hardware as it is now (the lab compares the machine-id's hash; src/lab/host-tree.ts).
+const machineId = (readHostFile('/etc/machine-id') ?? readHostFile('/var/lib/dbus/machine-id') ?? '').trim();
+const hardwareHash = machineId ? { 'machine-id': createHash('sha256').update(machineId).digest('hex') } : {};
+write(`${VAULT}/InstanceFingerprint`, JSON.stringify({ fingerprint: randomUUID(), hardwareHash, similarityThreshold: 40 }), 0o600);
 say(`Successfully registered the instance with AWS SSM using Managed instance-id: ${body.InstanceId}`);

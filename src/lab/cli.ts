@@ -16,6 +16,8 @@ export const USAGE = `usage: npm run lab -- [options]
   --delivery-timeout-ms N  cap on TimeoutSeconds (default 5000)
   --execution-timeout-ms N cap on executionTimeout (default 10000)
   --payload-cap N          largest SendCommand Parameters in bytes (default 65536)
+  --clone-answers MODE     which clone answers a shared mi- ID: in-turn (default: each command the next
+                           live board, a restarted agent first) or last-started (always the newest one)
   --chroot N               N extra Debian 12 hosts that are real root filesystems run with chroot
                            (root only; needs the cached rootfs of scripts/debian-rootfs.sh)
   --work-dir DIR           where the lab makes its directory (default the temp dir)
@@ -44,6 +46,7 @@ export function optionsFromArgs(argv: string[]): LabOptions {
       'delivery-timeout-ms': { type: 'string' },
       'execution-timeout-ms': { type: 'string' },
       'payload-cap': { type: 'string' },
+      'clone-answers': { type: 'string' },
       'work-dir': { type: 'string' },
       chroot: { type: 'string' },
       keep: { type: 'boolean' },
@@ -70,6 +73,7 @@ export function optionsFromArgs(argv: string[]): LabOptions {
   set('deliveryTimeoutMs', int('delivery-timeout-ms', values['delivery-timeout-ms']));
   set('executionTimeoutMs', int('execution-timeout-ms', values['execution-timeout-ms']));
   set('payloadCapBytes', int('payload-cap', values['payload-cap']));
+  set('cloneAnswers', values['clone-answers'] as LabOptions['cloneAnswers']);
   set('workDir', values['work-dir']);
   set('chroot', int('chroot', values.chroot));
   set('keepWorkDir', values.keep);

@@ -8,9 +8,13 @@
 //   var/lib/stns-fleet-lab/installed    "package version" per line
 //   var/lib/stns-fleet-lab/agent        "running <epoch ms>" or "stopped <epoch ms>": the SSM agent's state
 //   var/lib/amazon/ssm/Vault/Store/RegistrationKey   JSON {InstanceID, Region, …}: the node's identity
+//   var/lib/amazon/ssm/Vault/Store/InstanceFingerprint  JSON {fingerprint, hardwareHash: {"machine-id": sha256
+//                                       hex of /etc/machine-id}, similarityThreshold}: the agent's hardware
+//                                       fingerprint, written when it registers (the lab checks only machine-id)
 //   var/lib/amazon/ssm/registration     JSON {ManagedInstanceID, Region}: informational, as on a real Pi
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { profileById } from '../profiles/index.js';
 import { parseOsRelease } from '../profiles/os-release.js';
@@ -21,6 +25,7 @@ import type { LabHost } from './hosts.js';
 export const LAB_STATE = 'var/lib/stns-fleet-lab';
 export const VAULT_KEY = 'var/lib/amazon/ssm/Vault/Store/RegistrationKey';
 export const REGISTRATION = 'var/lib/amazon/ssm/registration';
+export const FINGERPRINT = 'var/lib/amazon/ssm/Vault/Store/InstanceFingerprint';
 const PI_MODEL = 'Raspberry Pi 4 Model B Rev 1.5';
 
 export interface TreeContext {
@@ -48,6 +53,11 @@ function loginUser(h: LabHost): { name: string; home: string } {
 function basePackages(h: LabHost): string {
   const ssh = `openssh-server ${profileById(h.os).sshd.openssh}`;
   return h.family === 'debian' ? `${ssh}\nlibc-bin 2\nbase-files 12\n` : `${ssh}\nglibc 2\nsystem-release 2\n`;
+}
+
+/** The agent's hardware fingerprint as the lab keeps it: only the machine-id's hash is compared (ssm.md §6). */
+export function fingerprintJson(machineId: string, fingerprint: string): string {
+  return JSON.stringify({ fingerprint, hardwareHash: { 'machine-id': createHash('sha256').update(machineId.trim()).digest('hex') }, similarityThreshold: 40 });
 }
 
 export function registrationJson(id: string, region: string): { vault: string; registration: string } {
@@ -105,6 +115,7 @@ export async function seedHostTree(h: LabHost, c: TreeContext): Promise<void> {
     await boardHardware(h);
     const r = registrationJson(h.board.initialId, c.region);
     await put(h.dir, VAULT_KEY, r.vault, 0o600);
+    await put(h.dir, FINGERPRINT, fingerprintJson(h.hardware.machineId, `${h.hardware.machineId.slice(0, 8)}-0000-4000-8000-${h.hardware.machineId.slice(8, 20)}`), 0o600);
     await put(h.dir, REGISTRATION, r.registration);
     await put(h.dir, `${LAB_STATE}/agent`, `running ${c.startedAt}\n`);
   }
@@ -142,6 +153,29 @@ export function boardIdentity(h: LabHost): string | undefined {
   }
 }
 
+/**
+ * Whether the board's hardware still matches its agent's fingerprint (ssm.md §6): the agent refuses to
+ * authenticate (MachineFingerprintDoesNotMatch, then hibernates) when /etc/machine-id (else
+ * /var/lib/dbus/machine-id) is not the one it registered with. No fingerprint: the agent makes one at start.
+ */
+export function fingerprintMatches(h: LabHost): boolean {
+  let want: unknown;
+  try {
+    want = (JSON.parse(readFileSync(path.join(h.dir, FINGERPRINT), 'utf8')) as { hardwareHash?: Record<string, unknown> }).hardwareHash?.['machine-id'];
+  } catch {
+    return true;
+  }
+  if (typeof want !== 'string') return true;
+  for (const f of ['etc/machine-id', 'var/lib/dbus/machine-id']) {
+    try {
+      return createHash('sha256').update(readFileSync(path.join(h.dir, f), 'utf8').trim()).digest('hex') === want;
+    } catch {
+      // try the next one
+    }
+  }
+  return false;
+}
+
 /** Whether a board's agent runs, and since when. */
 export function agentState(h: LabHost): { running: boolean; since: number } {
   try {
@@ -150,4 +184,9 @@ export function agentState(h: LabHost): { running: boolean; since: number } {
   } catch {
     return { running: false, since: 0 };
   }
+}
+
+/** Starts or stops a board's agent, as `service amazon-ssm-agent start|stop` on it does (lab-bin/services.sh). */
+export function setAgentState(h: LabHost, running: boolean, at = Date.now()): void {
+  writeFileSync(path.join(h.dir, LAB_STATE, 'agent'), `${running ? 'running' : 'stopped'} ${at}\n`);
 }

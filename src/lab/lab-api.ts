@@ -3,7 +3,7 @@
 //   GET  /_lab/hosts     every host: ID, kind, role, OS, tags, state, fault, ping status, tree
 //   POST /_lab/register  the amazon-ssm-agent stand-in registering a board with an activation
 import { ApiError } from './errors.js';
-import { agentState, boardIdentity } from './host-tree.js';
+import { agentState, boardIdentity, fingerprintMatches } from './host-tree.js';
 import type { LabHost } from './hosts.js';
 import type { LabRoute } from './server.js';
 import type { LabState } from './state.js';
@@ -17,12 +17,13 @@ export interface LabHostInfo {
   os: string;
   arch: string;
   tags: Record<string, string>;
-  /** EC2: running | stopped. Boards: agent-running | agent-stopped. */
+  /** EC2: running | stopped. Boards: agent-running | agent-stopped | agent-hibernating (its machine-id no longer
+   * matches the agent's fingerprint: MachineFingerprintDoesNotMatch). */
   state: string;
   fault: string | undefined;
   /** SSM's PingStatus for `id`, or undefined when SSM does not list it. */
   pingStatus: string | undefined;
-  /** This board answers commands sent to `id` (for clones only one does). */
+  /** This board answers the next command sent to `id` (clones take turns: see fleet.ts). */
   answers: boolean;
   cloneOf?: string;
   /** A chroot host (a real Debian 12 root filesystem). */
@@ -47,7 +48,7 @@ export function hostInfo(s: LabState): LabHostInfo[] {
       os: h.os,
       arch: h.arch,
       tags: Object.fromEntries(tags),
-      state: h.ec2 ? h.ec2.state : agentState(h).running ? 'agent-running' : 'agent-stopped',
+      state: h.ec2 ? h.ec2.state : !agentState(h).running ? 'agent-stopped' : fingerprintMatches(h) ? 'agent-running' : 'agent-hibernating',
       fault: h.fault,
       pingStatus: view?.pingStatus,
       answers: id !== undefined && s.fleet.route(id, boards) === h,

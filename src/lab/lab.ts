@@ -9,7 +9,7 @@ import { Activations } from './activations.js';
 import { buildDebs, rootfsPath } from './chroot-hosts.js';
 import { CommandEngine } from './commands.js';
 import { Fleet } from './fleet.js';
-import { platformOf, seedHostTree } from './host-tree.js';
+import { platformOf, seedHostTree, setAgentState } from './host-tree.js';
 import { planHosts, type LabHost } from './hosts.js';
 import { hostInfo, labRoutes, type LabHostInfo } from './lab-api.js';
 import { Limiter } from './limiter.js';
@@ -51,8 +51,11 @@ export interface Lab {
   options: ResolvedOptions;
   /** Every host, read live (IDs change when a board re-registers). */
   readonly hosts: LabHostInfo[];
-  /** A host by lab key (lab-001), instance ID or managed-node ID (the board that answers for it). */
+  /** A host by lab key (lab-001), instance ID or managed-node ID (the board that answers it next). */
   host(keyOrId: string): LabHostInfo | undefined;
+  /** Stops or (re)starts a board's SSM agent, as `service amazon-ssm-agent stop|start` on the board would: a
+   * board switched off, or back on (a started agent answers its ID's next command; see fleet.ts). */
+  setAgent(key: string, state: 'running' | 'stopped'): void;
   stats(): LabStats;
   /** Every AWS API request as received, oldest first (bodies verbatim: assert secrets never reach AWS). */
   requests(): RecordedRequest[];
@@ -113,7 +116,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const started = Date.now();
     const hosts = planHosts(o, path.join(workDir, 'hosts'));
     const rng = new Rng(o.seed, 'runtime');
-    const fleet = new Fleet(hosts);
+    const fleet = new Fleet(hosts, o.cloneAnswers);
     const activations = new Activations(rng);
     const params = new ParameterStore(o.region, ACCOUNT_ID);
     params.put({ name: TOKEN_PARAMETERS.web, type: 'SecureString', value: o.tokens.web, description: 'STNS auth token of the lab web/db hosts', overwrite: false });
@@ -132,7 +135,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       platforms: new Map(),
       engine: new CommandEngine({
         runner,
-        route: (id) => fleet.route(id),
+        route: (id) => fleet.deliver(id),
         newId: () => rng.uuid(),
         deliveryCapMs: o.deliveryTimeoutMs,
         executionCapMs: o.executionTimeoutMs,
@@ -189,6 +192,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       host: (k) => {
         const all = hostInfo(state);
         return all.find((h) => h.key === k) ?? all.find((h) => h.id === k && h.answers) ?? all.find((h) => h.id === k);
+      },
+      setAgent: (key, agent) => {
+        const h = fleet.host(key);
+        if (!h?.board) throw new Error(`setAgent: no Raspberry Pi board "${key}" in this lab`);
+        setAgentState(h, agent === 'running');
       },
       stats,
       requests: () => [...api.requests],

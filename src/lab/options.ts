@@ -6,6 +6,10 @@ import { chrootSupport } from './chroot-hosts.js';
 import { assignFaults, FaultSpecError, parseFaults, type FaultSpec } from './faults.js';
 import { Rng } from './random.js';
 
+/** How clones sharing one managed-node ID answer it (fleet.ts explains the model). */
+export const CLONE_ANSWERS = ['in-turn', 'last-started'] as const;
+export type CloneAnswers = (typeof CLONE_ANSWERS)[number];
+
 /** The OS profiles EC2 hosts rotate through by default: every profile except Raspberry Pi OS. */
 export const EC2_PROFILES: readonly OsProfileId[] = OS_PROFILE_IDS.filter((p) => p !== 'raspberry-pi-os');
 
@@ -47,6 +51,10 @@ export interface LabOptions {
   tokens?: { web?: string; pi?: string };
   /** Debian 12 chroot hosts on top of the directory hosts (root and the cached rootfs only; see chroot-hosts.ts). */
   chroot?: number;
+  /** Which of the boards sharing a managed-node ID (clones) answers it: 'in-turn' (default; each command
+   * reaches the next live board, a restarted agent first) or 'last-started' (always the most recently
+   * started one). See fleet.ts. */
+  cloneAnswers?: CloneAnswers;
 }
 
 export interface ResolvedOptions {
@@ -69,6 +77,7 @@ export interface ResolvedOptions {
   invocationVisibilityDelayMs: number;
   tokens: { web: string; pi: string };
   chroot: number;
+  cloneAnswers: CloneAnswers;
 }
 
 export class LabOptionsError extends Error {}
@@ -126,7 +135,9 @@ export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
     invocationVisibilityDelayMs: nonNegative('invocationVisibilityDelayMs', o.invocationVisibilityDelayMs, 0),
     tokens: { web: o.tokens?.web ?? `lab-web-${tokenRng.alnum(24)}`, pi: o.tokens?.pi ?? `lab-pi-${tokenRng.alnum(24)}` },
     chroot: nonNegative('chroot', o.chroot, 0),
+    cloneAnswers: o.cloneAnswers ?? 'in-turn',
   };
+  if (!(CLONE_ANSWERS as readonly string[]).includes(r.cloneAnswers)) throw new LabOptionsError(`cloneAnswers must be one of ${CLONE_ANSWERS.join(', ')} (got ${String(o.cloneAnswers)})`);
   if (r.tokens.web === '' || r.tokens.pi === '') throw new LabOptionsError('tokens must not be empty');
   if (r.chroot > 0) {
     const c = chrootSupport();

@@ -13,6 +13,7 @@ import {
 import { describe, expect, test } from 'vitest';
 import { banner, optionsFromArgs } from '../../src/lab/cli.js';
 import { TOKEN_PARAMETERS } from '../../src/lab/lab.js';
+import { resolveOptions } from '../../src/lab/options.js';
 import { CREDS, run, useLab } from './helpers.js';
 
 const t = useLab({ hosts: 4, pis: 1, seed: 'api', tokens: { pi: 'pi-token-from-the-test' } });
@@ -102,6 +103,8 @@ describe('CLI', () => {
       latencyMs: 20,
     });
     expect(optionsFromArgs(['--port', '0'])).toMatchObject({ port: 0, stnsPort: 0 });
+    expect(optionsFromArgs(['--clone-answers', 'last-started'])).toMatchObject({ cloneAnswers: 'last-started' });
+    expect(() => resolveOptions({ pis: 1, cloneAnswers: 'random' as never })).toThrow(/cloneAnswers must be one of in-turn, last-started/);
     expect(() => optionsFromArgs(['--hosts', 'many'])).toThrow(/--hosts takes a whole number/);
     expect(() => optionsFromArgs(['--bogus'])).toThrow();
   });
