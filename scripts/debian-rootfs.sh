@@ -20,7 +20,8 @@ set -euo pipefail
 RECIPE_VERSION=1
 SUITE=bookworm
 VARIANT=minbase
-INCLUDE=openssh-server
+# openssl: every Debian cloud image has it (ca-certificates needs it), and the host scripts open the sealed token with it.
+INCLUDE=openssh-server,openssl
 
 log() { printf 'debian-rootfs: %s\n' "$*" >&2; }
 die() { printf 'debian-rootfs: error: %s\n' "$*" >&2; exit 1; }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'dist/cli/main.js');
 const { startLab } = (await import(path.join(repo, 'dist/lab/lab.js'))) as typeof import('../src/lab/lab.ts');
+const { chrootSupport } = (await import(path.join(repo, 'dist/lab/chroot-hosts.js'))) as typeof import('../src/lab/chroot-hosts.ts');
 const bold = (s: string): string => (process.stdout.isTTY && !process.env['NO_COLOR'] ? `\x1b[1m${s}\x1b[0m` : s);
 const started = Date.now();
 
@@ -20,15 +21,21 @@ const os = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'd
 const inventory = 'inventories/lab.yaml';
 const wantStns = 4567; // the api_endpoint port inventories/lab.yaml names
 
+// One host with a real Debian 12 root filesystem and real sshd, when this machine can (root, and the test
+// suite's cached rootfs: `npm test` builds it); otherwise the demo says why and goes on without it.
+const chroot = chrootSupport();
+if (!chroot.ok) console.log(`(no chroot host in this demo: ${chroot.reason})`);
+const base = { hosts: 14, pis: 2, os, port: 0, seed: 'demo', chroot: chroot.ok ? 1 : 0 };
+
 let lab: Awaited<ReturnType<typeof startLab>>;
 let inv = inventory;
 const work = mkdtempSync(path.join(tmpdir(), 'stns-fleet-demo-'));
 try {
-  lab = await startLab({ hosts: 14, pis: 2, os, port: 0, stnsPort: wantStns, seed: 'demo' });
+  lab = await startLab({ ...base, stnsPort: wantStns });
 } catch (e) {
   if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
   // Port 4567 is taken: run on any free port with a copy of the inventory that names it.
-  lab = await startLab({ hosts: 14, pis: 2, os, port: 0, stnsPort: 0, seed: 'demo' });
+  lab = await startLab({ ...base, stnsPort: 0 });
 }
 const stnsPort = new URL(lab.stnsEndpoint).port;
 if (stnsPort !== String(wantStns)) {
@@ -52,7 +59,7 @@ async function run(title: string, args: string[], expect: number[]): Promise<voi
 
 try {
   console.log(bold(`stns-fleet demo: a local lab of ${lab.hosts.length} hosts on ${lab.endpoint} (SSM + EC2 APIs), STNS server ${lab.stnsEndpoint}`));
-  for (const h of lab.hosts) console.log(`  ${String(h.id).padEnd(20)} ${String(h.tags["Name"]).padEnd(9)} Role=${h.role.padEnd(4)} ${h.os}`);
+  for (const h of lab.hosts) console.log(`  ${String(h.id).padEnd(20)} ${String(h.tags['Name']).padEnd(9)} Role=${h.role.padEnd(4)} ${h.os}${h.chroot ? ' (Debian 12 root filesystem, real sshd)' : ''}`);
   await run('1. Which hosts does the inventory select?', ['hosts', '-i', inv], [0]);
   await run('2. Plan: what would change, per file, on every host (exit 2: changes)', ['plan', '-i', inv], [2]);
   await run('3. Apply: canary first, verified, then the rest', ['apply', '-i', inv, '--yes'], [0]);

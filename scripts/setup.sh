@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh clone of stns-fleet:
 #  1. Debian packages the test suite and the lab need (debootstrap, shellcheck, openssl), as root with apt-get;
+#     and, as root, the cached Debian 12 root filesystem (scripts/debian-rootfs.sh) for the chroot tests and demo;
 #  2. a Node >= 22.12 for npm itself: when the machine's Node is older (Node 20 is end of life), Node 24
 #     is fetched from the npm registry's `node` package into .tools/node;
 #  3. npm ci, which also builds dist/ (the `prepare` script). The `node` devDependency then runs every
@@ -34,4 +35,9 @@ if ! node_ok; then
 fi
 say "installing dependencies with npm ci (Node $(node --version))"
 npm ci --no-audit --no-fund
+# The Debian 12 root filesystem (cached) for the chroot tests and the demo's real-sshd host: as root only.
+if [[ $(id -u) == 0 ]] && command -v debootstrap >/dev/null 2>&1; then
+	say "preparing the cached Debian 12 root filesystem (about a minute the first time)"
+	bash scripts/debian-rootfs.sh >/dev/null || say "warning: no Debian root filesystem: the demo runs without its chroot host"
+fi
 say "ready: try 'npm run demo', 'npm run stns-fleet -- --help', 'npm test'"

@@ -15,10 +15,12 @@ import { sleep as realSleep, withRetry, type Call, type Sleep } from './backoff.
 import { makeAwsClients, type AwsClientOptions, type AwsClients } from './clients.js';
 import { discover, type DiscoverOptions } from './discover.js';
 import { awsErrorName, awsFleetError } from './errors.js';
+import { CommandPoller } from './poller.js';
 import { fullOutput, runScript, type RunContext } from './run.js';
 
 export interface SsmTransportOptions {
-  /** First poll interval of a run (default 1000 ms); grows ×1.5 per poll up to maxPollMs (default 5000 ms). */
+  /** First poll interval (default 1000 ms); grows ×1.5 per poll up to maxPollMs (default 5000 ms). One poller
+   * follows the commands of every run in flight; it starts again from pollMs when a run begins. */
   pollMs?: number;
   maxPollMs?: number;
   /** How long a cancelled run keeps polling for final states (default 10 s). */
@@ -37,6 +39,7 @@ const tagList = (tags: Record<string, string>): { Key: string; Value: string }[]
 
 export class SsmTransport implements Transport, ManagedNodeAdmin {
   private readonly ctx: RunContext;
+  private readonly poller: CommandPoller;
 
   constructor(clients: AwsClients, o: SsmTransportOptions = {}) {
     const sleep = o.sleep ?? realSleep;
@@ -55,6 +58,7 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
       maxPollMs: o.maxPollMs ?? 5000,
       cancelGraceMs: o.cancelGraceMs ?? 10_000,
     };
+    this.poller = new CommandPoller(this.ctx);
   }
 
   /** For the CLI: clients for `aws` (region, profile) with the default options. */
@@ -67,7 +71,7 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
   }
 
   run(req: RunRequest, opts: RunOptions = {}): Promise<InvocationResult[]> {
-    return runScript(this.ctx, req, opts);
+    return runScript(this.ctx, this.poller, req, opts);
   }
 
   fullOutput(commandId: string, instanceId: string): Promise<{ stdout: string; stderr: string; truncated: boolean }> {

@@ -1,12 +1,16 @@
 // A small Run Command service behind the mocked SSM client, driven by the fake clock: each host follows a
 // timeline of invocation states (absolute clock times); before its first step it has no invocation record
-// yet (eventual consistency). ListCommandInvocations pages at `pageSize`; CancelCommand turns the hosts
-// that react into Cancelled after `cancelTakesMs`.
+// yet (eventual consistency). ListCommands (newest first, with the counters) and ListCommandInvocations
+// (by command, or across commands) page at `pageSize` and take the InvokedAfter, Status and DocumentName
+// filters as the lab does; a command shows in ListCommands `listLagMs` after it was sent. CancelCommand
+// turns the hosts that react into Cancelled after `cancelTakesMs`.
 import {
   CancelCommandCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
+  type Command,
+  type CommandFilter,
   type CommandInvocation,
   type SendCommandCommandInput,
   type SSMClient,
@@ -38,10 +42,27 @@ export interface FakeCommand {
 
 const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut']);
 
+export interface FakeOptions {
+  pageSize?: number;
+  cancelTakesMs?: number;
+  /** ListCommands shows a command only this long after it was sent; before, looking it up by ID fails. */
+  listLagMs?: number;
+}
+
+/** Does a row pass the filters (InvokedAfter, Status: the status or its detail, DocumentName)? */
+function passes(filters: CommandFilter[] | undefined, at: number, status: string, details: string): boolean {
+  return (filters ?? []).every((f) => {
+    if (f.key === 'InvokedAfter') return at >= Date.parse(f.value!);
+    if (f.key === 'Status') return status === f.value || details === f.value;
+    if (f.key === 'DocumentName') return f.value === 'AWS-RunShellScript';
+    throw new Error(`the fake does not take the filter ${f.key}`);
+  });
+}
+
 export class FakeRunCommand {
   readonly commands: FakeCommand[] = [];
-  /** Every call as it arrived: API name, clock time, input. */
-  readonly calls: { api: string; at: number; input: Record<string, unknown> }[] = [];
+  /** Every call as it arrived: API name, clock time, input (and what ListCommands answered). */
+  readonly calls: { api: string; at: number; input: Record<string, unknown>; output?: Command[] }[] = [];
   private inFlightSends = 0;
   maxInFlightSends = 0;
   private readonly failures = new Map<string, unknown[]>();
@@ -50,7 +71,7 @@ export class FakeRunCommand {
     mock: AwsClientStub<SSMClient>,
     private readonly clock: FakeClock,
     private readonly hosts: (id: string) => FakeHost,
-    private readonly o: { pageSize?: number; cancelTakesMs?: number } = {},
+    private readonly o: FakeOptions = {},
   ) {
     mock.on(SendCommandCommand).callsFake(async (input: SendCommandCommandInput) => {
       this.calls.push({ api: 'SendCommand', at: clock.now(), input: { ...input } });
@@ -61,30 +82,48 @@ export class FakeRunCommand {
       this.inFlightSends--;
       const id = `00000000-0000-4000-8000-${String(this.commands.length + 1).padStart(12, '0')}`;
       this.commands.push({ id, input, sentAt: clock.now() });
-      return { Command: { CommandId: id, Status: 'Pending' } };
+      return { Command: { CommandId: id, Status: 'Pending', RequestedDateTime: new Date(clock.now()) } };
     });
-    mock.on(ListCommandInvocationsCommand).callsFake((input: { CommandId: string; MaxResults?: number; NextToken?: string }) => {
-      this.calls.push({ api: 'ListCommandInvocations', at: clock.now(), input: { ...input } });
-      this.failIfAsked('ListCommandInvocations');
-      const cmd = this.command(input.CommandId);
-      const all = (cmd.input.InstanceIds ?? []).flatMap((id) => {
-        const inv = this.invocation(cmd, id);
-        return inv ? [inv] : [];
+    mock.on(ListCommandInvocationsCommand).callsFake(
+      (input: { CommandId?: string; Filters?: CommandFilter[]; Details?: boolean; MaxResults?: number; NextToken?: string }) => {
+        this.calls.push({ api: 'ListCommandInvocations', at: clock.now(), input: { ...input } });
+        this.failIfAsked('ListCommandInvocations');
+        const cmds = input.CommandId ? [this.command(input.CommandId)] : [...this.commands].reverse();
+        const all = cmds.flatMap((cmd) =>
+          (cmd.input.InstanceIds ?? []).flatMap((id) => {
+            const inv = this.invocation(cmd, id);
+            return inv && passes(input.Filters, cmd.sentAt, inv.Status!, inv.StatusDetails!) ? [inv] : [];
+          }),
+        );
+        return this.page(input, all, (page, next) => ({ CommandInvocations: page, ...next }));
+      },
+    );
+    mock.on(ListCommandsCommand).callsFake((input: { CommandId?: string; Filters?: CommandFilter[]; MaxResults?: number; NextToken?: string }) => {
+      const call: (typeof this.calls)[number] = { api: 'ListCommands', at: clock.now(), input: { ...input } };
+      this.calls.push(call);
+      this.failIfAsked('ListCommands');
+      const listed = this.commands.filter((c) => clock.now() >= c.sentAt + (this.o.listLagMs ?? 0));
+      if (input.CommandId && !listed.some((c) => c.id === input.CommandId)) {
+        throw Object.assign(new Error(`no command ${input.CommandId}`), { name: 'InvalidCommandId' });
+      }
+      const cmds = input.CommandId ? [this.command(input.CommandId)] : [...listed].reverse();
+      const all = cmds.map((c) => this.commandView(c)).filter((c) => passes(input.Filters, this.command(c.CommandId!).sentAt, c.Status!, c.StatusDetails!));
+      return this.page(input, all, (page, next) => {
+        call.output = page;
+        return { Commands: page, ...next };
       });
-      const size = Math.min(input.MaxResults ?? 50, this.o.pageSize ?? 50);
-      const from = input.NextToken ? Number(input.NextToken) : 0;
-      const page = all.slice(from, from + size);
-      return { CommandInvocations: page, ...(from + size < all.length ? { NextToken: String(from + size) } : {}) };
-    });
-    mock.on(ListCommandsCommand).callsFake((input: { CommandId: string }) => {
-      this.calls.push({ api: 'ListCommands', at: clock.now(), input: { ...input } });
-      return { Commands: [{ CommandId: input.CommandId, Status: this.commandStatus(this.command(input.CommandId)) }] };
     });
     mock.on(CancelCommandCommand).callsFake((input: { CommandId: string }) => {
       this.calls.push({ api: 'CancelCommand', at: clock.now(), input: { ...input } });
       this.command(input.CommandId).cancelledAt = clock.now();
       return {};
     });
+  }
+
+  private page<T, R>(input: { MaxResults?: number; NextToken?: string }, all: T[], answer: (page: T[], next: { NextToken?: string }) => R): R {
+    const size = Math.min(input.MaxResults ?? 50, this.o.pageSize ?? 50);
+    const from = input.NextToken ? Number(input.NextToken) : 0;
+    return answer(all.slice(from, from + size), from + size < all.length ? { NextToken: String(from + size) } : {});
   }
 
   /** The next calls to `api` fail with `errors`, one each, before the service answers again. */
@@ -128,6 +167,25 @@ export class FakeRunCommand {
       Status: s.status as CommandInvocation['Status'],
       StatusDetails: s.details ?? s.status,
       CommandPlugins: [{ Name: 'aws:runShellScript', Status: s.status as 'Success', ResponseCode: s.code ?? -1, Output: s.output ?? '' }],
+    };
+  }
+
+  /** ListCommands' view of a command: status and counters (ErrorCount: Failed + ExecutionTimedOut). */
+  commandView(cmd: FakeCommand): Command {
+    const ids = cmd.input.InstanceIds ?? [];
+    const done = ids.map((id) => this.state(cmd, id)).filter((s): s is Step => s !== undefined && TERMINAL.has(s.status));
+    const details = (s: Step): string => s.details ?? s.status;
+    const status = this.commandStatus(cmd);
+    return {
+      CommandId: cmd.id,
+      DocumentName: 'AWS-RunShellScript',
+      RequestedDateTime: new Date(cmd.sentAt),
+      Status: status as Command['Status'],
+      StatusDetails: status,
+      TargetCount: ids.length,
+      CompletedCount: done.length,
+      ErrorCount: done.filter((s) => ['Failed', 'ExecutionTimedOut'].includes(details(s))).length,
+      DeliveryTimedOutCount: done.filter((s) => details(s) === 'DeliveryTimedOut').length,
     };
   }
 

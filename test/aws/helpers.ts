@@ -7,6 +7,8 @@ import { SsmTransport, type SsmTransportOptions } from '../../src/aws/transport.
 
 export interface FakeClock {
   now: () => number;
+  /** Lets everything else that is ready run first (one setImmediate), then advances the clock by `ms`, unless
+   * `signal` was aborted meanwhile (woken early: no time passes). */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Every sleep asked for, in order. */
   sleeps: number[];
@@ -22,7 +24,9 @@ export function fakeClock(): FakeClock {
     now: () => t,
     sleeps,
     at: (at, fn) => void timers.push({ at, fn }),
-    sleep: async (ms) => {
+    sleep: async (ms, signal) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) return;
       sleeps.push(ms);
       t += ms;
       for (const timer of timers.filter((x) => x.at <= t)) {

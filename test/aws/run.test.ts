@@ -109,10 +109,21 @@ describe('polling', () => {
     const fake = new FakeRunCommand(ssmMock, clock, () => ({ steps: [{ at: 3000, status: 'Success', code: 0, output: 'late\n' }] }));
     const results = await transport.run(request(ids('i-', 3)));
 
-    const polls = fake.callsTo('ListCommandInvocations');
-    expect(polls.length).toBeGreaterThan(1);
-    expect(polls[0]!.at).toBeLessThan(3000);
+    // Polled before the records existed (nothing was concluded from their absence), listed once they did.
+    expect(fake.callsTo('ListCommands')[0]!.at).toBeLessThan(3000);
+    expect(fake.callsTo('ListCommandInvocations').every((c) => c.at >= 3000)).toBe(true);
     expect(results.every((r) => r.status === 'Success' && r.output === 'late\n')).toBe(true);
+  });
+
+  test('a command ListCommands does not show yet is waited for, then asked for by ID, never given up early', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000), { listLagMs: 4000 });
+    const results = await transport.run(request(ids('i-', 3)));
+
+    const byIdLookups = fake.callsTo('ListCommands').filter((c) => c.input.CommandId !== undefined);
+    expect(byIdLookups.length).toBeGreaterThan(0); // after two ticks without it (InvalidCommandId: not yet)
+    expect(byIdLookups[0]!.at).toBeLessThan(4000);
+    expect(results.every((r) => r.status === 'Success' && r.output === 'ok\n')).toBe(true);
   });
 
   test('the poll interval starts at pollMs and grows ×1.5 up to maxPollMs', async () => {
@@ -146,8 +157,9 @@ describe('polling', () => {
       [terminated!]: { steps: [{ at: 1000, status: 'Cancelled', details: 'Terminated', code: -1 }] },
       [ghost!]: { steps: [] },
     };
-    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
-    const r = byId(await transport.run(request(Object.keys(plan))));
+    new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
+    const updatedAt = new Map<string, number>();
+    const r = byId(await transport.run(request(Object.keys(plan)), { onUpdate: (u) => updatedAt.set(u.instanceId, clock.now()) }));
 
     const brief = (id: string): unknown => {
       const x = r.get(id)!;
@@ -161,36 +173,39 @@ describe('polling', () => {
     expect(brief(undeliverable!)).toEqual(['Failed', 'Undeliverable', -1, '', '']);
     expect(brief(terminated!)).toEqual(['Cancelled', 'Terminated', -1, '', '']);
     expect(brief(ghost!)).toEqual(['Failed', 'NoInvocation', -1, '', '']);
-    // ListCommands is asked only once every recorded host of the command is terminal (from t=2000 on).
-    const listCommands = fake.callsTo('ListCommands');
-    expect(listCommands.length).toBeGreaterThan(0);
-    expect(listCommands.every((c) => c.at >= 2000)).toBe(true);
+    // The ghost is given up only once every recorded host of the command is terminal (from t=2000 on)...
+    expect(updatedAt.get(ghost!)).toBeGreaterThanOrEqual(2000);
+    // ...while the failures that were final at t=1000 were reported at the first look.
+    expect(updatedAt.get(failed!)).toBe(1000);
+    expect(updatedAt.get(undeliverable!)).toBe(1000);
   });
 
   test('a host without a record is not given up while its command is still running', async () => {
     const { ssmMock, clock, transport } = setup();
     const [quick, slow, ghost] = ids('mi-', 3);
     const plan: Record<string, FakeHost> = { [quick!]: succeedsAt(1000), [slow!]: succeedsAt(9000), [ghost!]: { steps: [] } };
-    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
-    const r = byId(await transport.run(request(Object.keys(plan))));
+    new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
+    let ghostAt: number | undefined;
+    const r = byId(await transport.run(request(Object.keys(plan)), { onUpdate: (u) => u.instanceId === ghost && (ghostAt = clock.now()) }));
     expect(r.get(slow!)!.status).toBe('Success');
     expect(r.get(ghost!)!.statusDetails).toBe('NoInvocation');
-    // Not while a recorded host is still running (slow is InProgress from 4500 to 9000).
-    expect(fake.callsTo('ListCommands').filter((c) => c.at >= 4500 && c.at < 9000)).toEqual([]);
+    // Not while a recorded host is still running (slow is InProgress until 9000).
+    expect(ghostAt).toBeGreaterThanOrEqual(9000);
   });
 
-  test('onUpdate fires on each change of status or detail, once per change', async () => {
+  test('onUpdate fires on each change of status or detail seen, once per change', async () => {
     const { ssmMock, clock, transport } = setup();
-    const host = ids('i-', 1)[0]!;
-    new FakeRunCommand(ssmMock, clock, () => ({
-      steps: [
-        { at: 1000, status: 'InProgress' },
-        { at: 5000, status: 'Success', code: 0 },
-      ],
-    }));
+    const [bad, good] = ids('i-', 2);
+    const plan: Record<string, FakeHost> = {
+      [bad!]: { steps: [{ at: 500, status: 'InProgress' }, { at: 1000, status: 'Failed', details: 'Failed', code: 1 }] },
+      [good!]: succeedsAt(5000),
+    };
+    new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
     const seen: string[] = [];
-    await transport.run(request([host]), { onUpdate: (r) => seen.push(`${r.instanceId}:${r.status}`) });
-    expect(seen).toEqual([`${host}:InProgress`, `${host}:Success`]);
+    await transport.run(request([bad!, good!]), { onUpdate: (r) => seen.push(`${r.instanceId}:${r.status}@${clock.now()}`) });
+    // The failure as soon as it is final (the first look), not again when the whole command is listed at its end;
+    // a success when its command ends (successes spend no error budget).
+    expect(seen).toEqual([`${bad}:Failed@1000`, `${good}:Success@8125`]);
   });
 
   test('a throttled poll is retried, not fatal', async () => {

@@ -1,0 +1,405 @@
+// One poller per SsmTransport for every command in flight, whichever run() sent it. Each tick costs about
+// one call however many commands are in flight: a paged ListCommands (InvokedAfter = the oldest command
+// followed, 50 commands a page) reads every command's Status and counters (CompletedCount, ErrorCount,
+// DeliveryTimedOutCount, TargetCount). Invocations are listed only where that says something happened:
+//   - a command that is over is listed in full once (Details: outputs and final states);
+//   - when hosts of running commands completed since the last look, ONE ListCommandInvocations with a Status
+//     filter (Failed; TimedOut when the timeout/error counters call for it) finds the failures among them,
+//     across all those commands at once, so the rollout's error budget hears of them within a tick.
+// Successes of a running command are reported when the command ends (they spend no budget). So the
+// invocation lists cost one per command plus one per tick with progress, not one per command per tick.
+// Ticks come every pollMs growing ×1.5 to maxPollMs, counted from the start of the previous tick; a new run
+// or a cancel brings the next one within pollMs. A run that was cancelled is polled every pollMs until its
+// grace period ends, then its unfinished commands are listed once more (the last states seen).
+import { ListCommandInvocationsCommand, ListCommandsCommand, type Command, type CommandFilter, type CommandInvocation } from '@aws-sdk/client-ssm';
+import { FleetError } from '../errors.js';
+import type { InvocationResult } from '../transport/types.js';
+import { mapLimit, type Sleep } from './backoff.js';
+import { isTerminal, type Board, type Sent } from './board.js';
+import type { AwsContext } from './clients.js';
+import { awsErrorName } from './errors.js';
+
+export interface PollContext extends AwsContext {
+  sleep: Sleep;
+  now: () => number;
+  /** First poll interval; it grows ×1.5 per tick up to maxPollMs (and starts again when a run begins). */
+  pollMs: number;
+  maxPollMs: number;
+}
+
+const DOCUMENT = 'AWS-RunShellScript';
+const PAGE = 50;
+/** Ticks a command may be missing from the ListCommands page (eventual consistency) before it is asked for by ID. */
+const UNLISTED_TICKS = 2;
+/** Ticks after which a command that neither ListCommands nor its ID lookup knows is an error. */
+const UNKNOWN_TICKS = 10;
+/** InvokedAfter is the service's RequestedDateTime; when only our clock is known, allow this much skew. */
+const CLOCK_SKEW_MS = 60_000;
+/** How long completions that may be failures outside the error counters (Undeliverable, …) may wait for a look. */
+const MAYBE_LOOK_MS = 15_000;
+/** Invocation details ListCommands counts in ErrorCount (Failed, ExecutionTimedOut) and DeliveryTimedOutCount. */
+const COUNTED = new Set(['Failed', 'ExecutionTimedOut', 'DeliveryTimedOut']);
+
+interface Counters {
+  status: string;
+  target: number;
+  completed: number;
+  errors: number;
+  deliveryTimedOut: number;
+}
+
+const countersOf = (c: Command): Counters => ({
+  status: c.Status ?? 'Pending',
+  target: c.TargetCount ?? 0,
+  completed: c.CompletedCount ?? 0,
+  errors: c.ErrorCount ?? 0,
+  deliveryTimedOut: c.DeliveryTimedOutCount ?? 0,
+});
+
+/** The command is over: SSM says so, or every target completed. */
+const over = (k: Counters): boolean => isTerminal(k.status) || (k.target > 0 && k.completed >= k.target);
+
+/** ISO 8601 to the second, at or before `ms` (what the InvokedAfter filter takes). */
+const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function invokedAfter(cmds: Tracked[]): string {
+  return isoSecond(Math.min(...cmds.map((c) => c.sent.sentAt - (c.sent.serviceTime ? 0 : CLOCK_SKEW_MS))));
+}
+
+class Tracked {
+  finished = false;
+  /** Counters at the last look; undefined before the first. */
+  last: Counters | undefined;
+  unlisted = 0;
+  /** Hosts completed (other than by delivery timeout) since the last Failed look: maybe failures. */
+  unseen = false;
+
+  constructor(
+    readonly sent: Sent,
+    readonly follow: Follow,
+  ) {}
+
+  get id(): string {
+    return this.sent.commandId;
+  }
+
+  /** Hosts whose failure the error/timeout counters already account for. */
+  countedFailures(): number {
+    return this.sent.instanceIds.filter((id) => COUNTED.has(this.follow.board.status(id).statusDetails)).length;
+  }
+}
+
+export interface FollowOptions {
+  signal?: AbortSignal;
+  deadline?: number;
+}
+
+/** One run()'s commands as the poller follows them. The run waits on `changed()` and decides what to do. */
+export class Follow {
+  readonly commands: Tracked[];
+  /** Set by graceUntil: the run cancelled its commands and waits for final states until then. */
+  graceEnd: number | undefined;
+  /** The grace period ended; the unfinished commands were listed one last time. */
+  graceOver = false;
+  private failure: { e: unknown } | undefined;
+  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly onAbort = (): void => this.poke();
+
+  constructor(
+    readonly board: Board,
+    private readonly o: FollowOptions,
+    private readonly poller: CommandPoller,
+  ) {
+    this.commands = board.sent.map((s) => new Tracked(s, this));
+    o.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Aborted or past its deadline: the poller no longer hunts for its failures nor wakes for its deadline. */
+  stopped(now: number): boolean {
+    return this.o.signal?.aborted === true || (this.o.deadline !== undefined && now >= this.o.deadline);
+  }
+
+  get deadline(): number | undefined {
+    return this.o.deadline;
+  }
+
+  unfinished(): Sent[] {
+    return this.commands.filter((c) => !c.finished).map((c) => c.sent);
+  }
+
+  /** Settles at the next change: a tick, the abort, the deadline, the end of the grace period; rejects on a poll error. */
+  changed(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure.e);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  poke(): void {
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w.resolve();
+  }
+
+  fail(e: unknown): void {
+    this.failure ??= { e };
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w.reject(e);
+  }
+
+  /** The run cancelled its commands: poll at pollMs until `at`, then list what is left once and stop. */
+  graceUntil(at: number): void {
+    this.graceEnd = at;
+    this.poller.hurry();
+  }
+
+  inGrace(): boolean {
+    return this.graceEnd !== undefined && !this.graceOver;
+  }
+
+  close(): void {
+    this.o.signal?.removeEventListener('abort', this.onAbort);
+    this.poller.remove(this);
+    this.poke();
+  }
+}
+
+export class CommandPoller {
+  private readonly follows = new Set<Follow>();
+  private readonly byId = new Map<string, Tracked>();
+  private running = false;
+  private interval: number;
+  private nextTickAt = 0;
+  private wakeCtl = new AbortController();
+  private lastLookAt = -Infinity;
+
+  constructor(private readonly ctx: PollContext) {
+    this.interval = ctx.pollMs;
+  }
+
+  /** Starts following the commands `board` sent. */
+  follow(board: Board, o: FollowOptions = {}): Follow {
+    const f = new Follow(board, o, this);
+    if (f.commands.length === 0) return f;
+    this.follows.add(f);
+    for (const c of f.commands) this.byId.set(c.id, c);
+    this.hurry();
+    return f;
+  }
+
+  remove(f: Follow): void {
+    if (!this.follows.delete(f)) return;
+    for (const c of f.commands) this.byId.delete(c.id);
+  }
+
+  /** The next tick comes within pollMs, and the interval grows from pollMs again (a new run, a cancel). */
+  hurry(): void {
+    this.interval = this.ctx.pollMs;
+    const at = this.ctx.now() + this.ctx.pollMs;
+    if (!this.running) {
+      this.running = true;
+      this.nextTickAt = at;
+      void this.loop();
+    } else if (at < this.nextTickAt) {
+      this.nextTickAt = at;
+      this.wakeCtl.abort();
+      this.wakeCtl = new AbortController();
+    }
+  }
+
+  private busy(): boolean {
+    return [...this.follows].some((f) => !f.graceOver && f.commands.some((c) => !c.finished));
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.busy()) {
+        const now = this.ctx.now();
+        let wakeAt = this.nextTickAt;
+        for (const f of this.follows) {
+          if (f.deadline !== undefined && !f.stopped(now)) wakeAt = Math.min(wakeAt, f.deadline);
+          if (f.inGrace()) wakeAt = Math.min(wakeAt, f.graceEnd!);
+        }
+        if (wakeAt > now) await this.ctx.sleep(wakeAt - now, this.wakeCtl.signal);
+        if (this.ctx.now() >= this.nextTickAt) {
+          const start = this.ctx.now();
+          this.nextTickAt = Infinity; // hurry() during the tick sets it
+          await this.tick();
+          const grace = [...this.follows].some((f) => f.inGrace());
+          this.interval = grace ? this.ctx.pollMs : Math.min(this.ctx.maxPollMs, this.interval * 1.5);
+          // Ticks keep their cadence however long one takes (a slow service must not stretch the interval),
+          // with a pause of at least half a pollMs between them.
+          const step = grace ? this.ctx.pollMs : this.interval;
+          this.nextTickAt = Math.min(this.nextTickAt, Math.max(start + step, this.ctx.now() + this.ctx.pollMs / 2));
+        }
+        await this.endGraces();
+        for (const f of this.follows) f.poke();
+      }
+    } catch (e) {
+      // Not expected (tick() hands its errors to the runs concerned); never leave a run waiting.
+      for (const f of this.follows) f.fail(e);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private live(): Tracked[] {
+    return [...this.follows].filter((f) => !f.graceOver).flatMap((f) => f.commands.filter((c) => !c.finished));
+  }
+
+  private async tick(): Promise<void> {
+    const cmds = this.live();
+    if (cmds.length === 0) return;
+    const now = this.ctx.now();
+    let counters: Map<string, Counters>;
+    try {
+      counters = await this.listCommands(cmds);
+    } catch (e) {
+      for (const f of new Set(cmds.map((c) => c.follow))) f.fail(e);
+      return;
+    }
+    const done: Tracked[] = [];
+    const timedOutLook: Tracked[] = [];
+    let certain = false; // ErrorCount or DeliveryTimedOutCount moved: a failure for sure
+    for (const c of cmds) {
+      const k = counters.get(c.id);
+      if (!k) {
+        if (++c.unlisted >= UNKNOWN_TICKS) c.follow.fail(new FleetError('AWS', `ssm:ListCommands does not know command ${c.id}, sent a while ago`));
+        continue;
+      }
+      c.unlisted = 0;
+      const last = c.last ?? { status: 'Pending', target: 0, completed: 0, errors: 0, deliveryTimedOut: 0 };
+      c.last = k;
+      if (over(k)) done.push(c);
+      else if (!c.follow.stopped(now)) {
+        if (k.completed - k.deliveryTimedOut > last.completed - last.deliveryTimedOut) c.unseen = true;
+        if (k.errors > last.errors) certain = true;
+        if (k.deliveryTimedOut > last.deliveryTimedOut) {
+          certain = true;
+          timedOutLook.push(c);
+        }
+      }
+    }
+    // Completions outside the error counters are mostly successes, but can be failures the budget counts
+    // (Undeliverable, InvalidPlatform, AccessDenied): looked for with the next certain failure, or after a while.
+    const failedLook =
+      certain || now - this.lastLookAt >= MAYBE_LOOK_MS ? cmds.filter((c) => c.unseen && c.last && !over(c.last) && !c.follow.stopped(now)) : [];
+    if (failedLook.length > 0) this.lastLookAt = now;
+    const attempt = async (fn: () => Promise<void>, concerned: Tracked[]): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        for (const f of new Set(concerned.map((c) => c.follow))) f.fail(e);
+      }
+    };
+    await Promise.all([
+      attempt(async () => {
+        await this.look('Failed', failedLook);
+        for (const c of failedLook) c.unseen = false;
+        // ExecutionTimedOut counts in ErrorCount too: look for timeouts when failures are still unaccounted for.
+        const unexplained = failedLook.filter((c) => c.last!.errors + c.last!.deliveryTimedOut > c.countedFailures());
+        await this.look('TimedOut', [...new Set([...timedOutLook, ...unexplained])]);
+      }, [...failedLook, ...timedOutLook]),
+      mapLimit(done, this.ctx.concurrency, (c) =>
+        attempt(async () => {
+          for (const inv of await this.listInvocations(c.id)) c.follow.board.recordListed(inv, c.id);
+          this.settle(c);
+        }, [c]),
+      ),
+    ]);
+  }
+
+  /** Finished when every host is terminal; hosts never listed by a command that is over get NoInvocation. */
+  private settle(c: Tracked): void {
+    const board = c.follow.board;
+    const open = c.sent.instanceIds.filter((id) => !isTerminal(board.status(id).status));
+    if (open.length > 0) {
+      // Right after SendCommand the list may be empty (eventual consistency): a missing host is "not yet",
+      // until the command itself is over and still has no record of it.
+      if (!c.last || !isTerminal(c.last.status) || open.some((id) => board.hasSeen(id))) return;
+      for (const id of open) {
+        const r: InvocationResult = { ...board.status(id), status: 'Failed', statusDetails: 'NoInvocation', responseCode: -1 };
+        board.record(r);
+      }
+    }
+    c.finished = true;
+  }
+
+  /** At the end of a grace period: list what is left once (the last states seen), then stop following it. */
+  private async endGraces(): Promise<void> {
+    const now = this.ctx.now();
+    for (const f of this.follows) {
+      if (!f.inGrace() || now < f.graceEnd!) continue;
+      const left = f.commands.filter((c) => !c.finished);
+      try {
+        await mapLimit(left, this.ctx.concurrency, async (c) => {
+          for (const inv of await this.listInvocations(c.id)) f.board.recordListed(inv, c.id);
+          this.settle(c);
+        });
+      } catch {
+        // keep the last states seen rather than lose every result
+      }
+      f.graceOver = true;
+    }
+  }
+
+  /** Every followed command's counters: one paged ListCommands, newest first, until all of them were seen. */
+  private async listCommands(cmds: Tracked[]): Promise<Map<string, Counters>> {
+    const wanted = new Set(cmds.map((c) => c.id));
+    const found = new Map<string, Counters>();
+    const Filters: CommandFilter[] = [
+      { key: 'InvokedAfter', value: invokedAfter(cmds) },
+      { key: 'DocumentName', value: DOCUMENT },
+    ];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ctx.call('ssm:ListCommands', () => this.ctx.ssm.send(new ListCommandsCommand({ Filters, MaxResults: PAGE, NextToken })));
+      for (const c of page.Commands ?? []) if (c.CommandId && wanted.has(c.CommandId)) found.set(c.CommandId, countersOf(c));
+      NextToken = page.NextToken;
+    } while (NextToken && found.size < wanted.size);
+    // Not listed yet (eventual consistency, or a clock far off): ask for those by ID.
+    const lagging = cmds.filter((c) => !found.has(c.id) && c.unlisted + 1 >= UNLISTED_TICKS);
+    await mapLimit(lagging, this.ctx.concurrency, async (c) => {
+      try {
+        const r = await this.ctx.call('ssm:ListCommands', () => this.ctx.ssm.send(new ListCommandsCommand({ CommandId: c.id })));
+        const x = r.Commands?.[0];
+        if (x) found.set(c.id, countersOf(x));
+      } catch (e) {
+        if (awsErrorName(e) !== 'InvalidCommandId') throw e;
+      }
+    });
+    return found;
+  }
+
+  /** The invocations in `status` of the commands `cmds` (of one by ID; of several at once by time and document). */
+  private async look(status: 'Failed' | 'TimedOut', cmds: Tracked[]): Promise<void> {
+    if (cmds.length === 0) return;
+    const Filters: CommandFilter[] = [{ key: 'Status', value: status }];
+    const one = cmds.length === 1 ? cmds[0]!.id : undefined;
+    if (!one) Filters.push({ key: 'InvokedAfter', value: invokedAfter(cmds) }, { key: 'DocumentName', value: DOCUMENT });
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ctx.call('ssm:ListCommandInvocations', () =>
+        this.ctx.ssm.send(new ListCommandInvocationsCommand({ ...(one ? { CommandId: one } : {}), Filters, Details: true, MaxResults: PAGE, NextToken })),
+      );
+      for (const inv of page.CommandInvocations ?? []) {
+        const id = inv.CommandId ?? one;
+        const c = id ? this.byId.get(id) : undefined;
+        if (c && !c.finished) c.follow.board.recordListed(inv, c.id);
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+
+  private async listInvocations(commandId: string): Promise<CommandInvocation[]> {
+    const out: CommandInvocation[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ctx.call('ssm:ListCommandInvocations', () =>
+        this.ctx.ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, Details: true, MaxResults: PAGE, NextToken })),
+      );
+      out.push(...(page.CommandInvocations ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  }
+}

@@ -1,0 +1,278 @@
+// The shared poller: many concurrent runs (as apply sends them, one per batch of ≤ 50 hosts) cost about one
+// ListCommands per tick; invocations are listed once per command (at its end) plus once per tick in which
+// hosts completed (one Status-filtered list across commands, for the failures); failures still reach
+// onUpdate within a tick or two, while the other commands run on.
+import { ThrottlingException, type Command } from '@aws-sdk/client-ssm';
+import { describe, expect, test } from 'vitest';
+import type { InvocationResult, RunRequest } from '../../src/transport/types.js';
+import { FakeRunCommand, type FakeHost } from './fake-run-command.js';
+import { ids, setup } from './helpers.js';
+
+const request = (instanceIds: string[], over: Partial<RunRequest> = {}): RunRequest => ({
+  script: '#!/bin/sh\necho hello\n',
+  instanceIds,
+  comment: 'stns-fleet apply',
+  deliveryTimeoutSeconds: 120,
+  executionTimeoutSeconds: 600,
+  ...over,
+});
+
+const succeedsAt = (at: number, stdout = 'ok\n'): FakeHost => ({
+  steps: [
+    { at: at / 2, status: 'InProgress' },
+    { at, status: 'Success', code: 0, output: stdout },
+  ],
+});
+const failsAt = (at: number): FakeHost => ({
+  steps: [
+    { at: at / 2, status: 'InProgress' },
+    { at, status: 'Failed', details: 'Failed', code: 2, output: 'boom\n' },
+  ],
+});
+
+const throttling = (): ThrottlingException => new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+
+/** 20 batches of 50 hosts, as apply sends 1000 hosts: one transport.run each, all at once. */
+const batches = (n = 20, size = 50): string[][] => Array.from({ length: n }, (_, b) => ids('i-', size, b * size));
+
+/** Hosts finishing one after another over `spanMs` from `fromMs` (a rollout's steady progress). */
+const spread = (hosts: string[], fromMs: number, spanMs: number): Map<string, FakeHost> =>
+  new Map(hosts.map((id, k) => [id, succeedsAt(fromMs + ((k * 7919) % spanMs))]));
+
+describe('one poller for every run in flight', () => {
+  test('20 concurrent runs of 50 hosts: one ListCommands per tick, and invocations listed per command + per tick with progress', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const all = batches();
+    const plan = spread(all.flat(), 3000, 20_000);
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
+    const results = (await Promise.all(all.map((b) => transport.run(request(b))))).flat();
+
+    expect(fake.commands).toHaveLength(20);
+    expect(results).toHaveLength(1000);
+    expect(results.every((r) => r.status === 'Success' && r.output === 'ok\n')).toBe(true);
+
+    const lists = fake.callsTo('ListCommands');
+    const ticks = new Set(lists.map((c) => c.at));
+    expect(lists).toHaveLength(ticks.size); // one call (one page of ≤ 50 commands) per tick
+    expect(lists.every((c) => c.input.CommandId === undefined)).toBe(true);
+    expect(fake.calls.find((c) => c.api === 'ListCommands')!.output).toHaveLength(20); // all 20 runs in the first tick
+    const invocationLists = fake.callsTo('ListCommandInvocations');
+    expect(invocationLists.length).toBeGreaterThanOrEqual(20);
+    expect(invocationLists.length).toBeLessThanOrEqual(20 + ticks.size);
+    expect(invocationLists.length).toBeLessThan((20 * ticks.size) / 3); // what polling each command would cost
+  });
+
+  test('ListCommands reads every command in flight by time and document, 50 a page, NextToken threaded', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const all = batches(12, 1);
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000), { pageSize: 5 });
+    await Promise.all(all.map((b) => transport.run(request(b))));
+
+    const first = fake.callsTo('ListCommands').filter((c) => c.at === fake.callsTo('ListCommands')[0]!.at);
+    expect(first.map((c) => c.input.NextToken)).toEqual([undefined, '5', '10']);
+    const oldest = Math.min(...fake.commands.map((c) => c.sentAt));
+    expect(first[0]!.input).toMatchObject({
+      MaxResults: 50,
+      Filters: [
+        { key: 'InvokedAfter', value: new Date(Math.floor(oldest / 1000) * 1000).toISOString().replace('.000Z', 'Z') },
+        { key: 'DocumentName', value: 'AWS-RunShellScript' },
+      ],
+    });
+  });
+
+  test('a failure in one command reaches onUpdate at the next tick while the others still run', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const all = batches();
+    const victim = all[7]![13]!;
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => (id === victim ? failsAt(3000) : succeedsAt(30_000)));
+    const updates: { r: InvocationResult; at: number }[] = [];
+    const results = (await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => updates.push({ r, at: clock.now() }) })))).flat();
+
+    const first = updates[0]!;
+    expect(first.r).toMatchObject({ instanceId: victim, status: 'Failed', statusDetails: 'Failed', responseCode: 2, output: 'boom\n' });
+    expect(first.at).toBeLessThanOrEqual(3000 + 2 * 5000); // a tick or two, not the end of the run
+    expect(first.at).toBeLessThan(30_000);
+    // Found by one Status-filtered list of the command that moved.
+    const look = fake.callsTo('ListCommandInvocations').find((c) => c.at === first.at)!;
+    expect(look.input).toMatchObject({ CommandId: fake.commands.find((c) => c.input.InstanceIds!.includes(victim))!.id, Filters: [{ key: 'Status', value: 'Failed' }] });
+    expect(updates.filter((u) => u.r.instanceId === victim)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(999);
+  });
+
+  test('failures in several commands in the same tick: one list across commands finds them all', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const all = batches(5);
+    const victims = [all[0]![3]!, all[2]![40]!, all[4]![0]!];
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => (victims.includes(id) ? failsAt(2000) : succeedsAt(20_000)));
+    const at = new Map<string, number>();
+    await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => r.status === 'Failed' && at.set(r.instanceId, clock.now()) })));
+
+    expect([...at.keys()].sort()).toEqual([...victims].sort());
+    const when = at.get(victims[0]!)!;
+    expect([...at.values()].every((t) => t === when)).toBe(true);
+    const looks = fake.callsTo('ListCommandInvocations').filter((c) => c.at === when);
+    expect(looks).toHaveLength(1);
+    expect(looks[0]!.input.CommandId).toBeUndefined();
+    expect(looks[0]!.input.Filters).toEqual([
+      { key: 'Status', value: 'Failed' },
+      { key: 'InvokedAfter', value: '1970-01-01T00:00:00Z' },
+      { key: 'DocumentName', value: 'AWS-RunShellScript' },
+    ]);
+  });
+
+  test('invocation lists = one per command + one per tick in which a failure was counted (other completions: every 15 s)', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const all = batches(4).flat();
+    const plan = spread(all, 2000, 40_000);
+    for (const id of [all[10]!, all[77]!, all[160]!]) plan.set(id, failsAt(9000));
+    plan.set(all[120]!, failsAt(21_000));
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
+    const failedAt = new Map<string, number>();
+    const results = await transport.run(request(all), { onUpdate: (r) => r.status === 'Failed' && failedAt.set(r.instanceId, clock.now()) });
+    expect(results.filter((r) => r.status === 'Failed')).toHaveLength(4);
+
+    // From what ListCommands answered at each tick: which ticks call for a Failed look?
+    const ticks = fake.callsTo('ListCommands').map((c) => ({ at: c.at, out: (c as { output?: Command[] }).output ?? [] }));
+    const prev = new Map<string, Command>();
+    const unseen = new Set<string>();
+    let lastLook = -Infinity;
+    let looks = 0;
+    let ticksWithProgress = 0;
+    for (const { at, out } of ticks) {
+      let certain = false;
+      let progress = false;
+      for (const c of out) {
+        const p = prev.get(c.CommandId!);
+        prev.set(c.CommandId!, c);
+        if (['Success', 'Failed', 'Cancelled', 'TimedOut'].includes(c.Status!)) continue;
+        if (c.CompletedCount! > (p?.CompletedCount ?? 0)) {
+          progress = true;
+          unseen.add(c.CommandId!);
+        }
+        if (c.ErrorCount! > (p?.ErrorCount ?? 0)) certain = true;
+      }
+      if (progress) ticksWithProgress++;
+      const open = [...unseen].filter((id) => !['Success', 'Failed', 'Cancelled', 'TimedOut'].includes(prev.get(id)!.Status!));
+      if ((certain || at - lastLook >= 15_000) && open.length > 0) {
+        looks++;
+        lastLook = at;
+        unseen.clear();
+      }
+    }
+    expect(fake.callsTo('ListCommandInvocations')).toHaveLength(fake.commands.length + looks);
+    expect(looks).toBeLessThan(ticksWithProgress);
+    expect(ticksWithProgress).toBeGreaterThan(5);
+    // Each failure at the first tick after it happened.
+    const tickAfter = (t: number): number => ticks.find((x) => x.at >= t)!.at;
+    expect(failedAt.get(all[10]!)).toBe(tickAfter(9000));
+    expect(failedAt.get(all[120]!)).toBe(tickAfter(21_000));
+  });
+
+  test('a failure outside the error counters (Undeliverable) reaches onUpdate within 15 s and a tick', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const all = batches(3);
+    const lost = all[1]![7]!;
+    const plan = spread(all.flat(), 2000, 60_000);
+    plan.set(lost, { steps: [{ at: 20_000, status: 'Failed', details: 'Undeliverable' }] });
+    new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
+    let at = 0;
+    await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => r.instanceId === lost && (at = clock.now()) })));
+    expect(at).toBeGreaterThanOrEqual(20_000);
+    expect(at).toBeLessThanOrEqual(20_000 + 15_000 + 5000);
+  });
+
+  test('delivery and execution timeouts of a running command reach onUpdate before it ends (a TimedOut list)', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const [delivery, execution, slow] = ids('i-', 3);
+    const plan: Record<string, FakeHost> = {
+      [delivery!]: { steps: [{ at: 500, status: 'Pending' }, { at: 2000, status: 'TimedOut', details: 'DeliveryTimedOut' }] },
+      [execution!]: { steps: [{ at: 500, status: 'InProgress' }, { at: 2000, status: 'TimedOut', details: 'ExecutionTimedOut', code: 137 }] },
+      [slow!]: succeedsAt(20_000),
+    };
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
+    const at = new Map<string, number>();
+    await transport.run(request(Object.keys(plan)), { onUpdate: (r) => at.set(`${r.instanceId}:${r.statusDetails}`, clock.now()) });
+
+    expect(at.get(`${delivery}:DeliveryTimedOut`)).toBe(2500);
+    expect(at.get(`${execution}:ExecutionTimedOut`)).toBe(2500);
+    expect(fake.callsTo('ListCommandInvocations').some((c) => JSON.stringify(c.input.Filters) === JSON.stringify([{ key: 'Status', value: 'TimedOut' }]))).toBe(true);
+  });
+
+  test('ticks keep their cadence when one is slow (a throttled ListCommands does not push the next one back)', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(9000));
+    fake.fail('ListCommands', throttling(), throttling()); // the first tick backs off 250 + 500 ms
+    await transport.run(request(ids('i-', 1)));
+    const ticks = [...new Set(fake.callsTo('ListCommands').map((c) => c.at))];
+    expect(ticks.slice(0, 6)).toEqual([1000, 1250, 1750, 2500, 4750, 8125]);
+  });
+
+  test('a run that starts while another has slowed to maxPollMs is looked at within pollMs', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const [long, short] = ids('i-', 2);
+    let shortSent = 0;
+    let shortDone = 0;
+    new FakeRunCommand(ssmMock, clock, (id) => (id === long ? succeedsAt(60_000) : { steps: [{ at: shortSent + 100, status: 'Success', code: 0 }] }));
+    let second: Promise<unknown> = Promise.resolve();
+    clock.at(20_000, () => {
+      shortSent = clock.now();
+      second = transport.run(request([short!]), { onUpdate: (r) => r.status === 'Success' && (shortDone = clock.now()) });
+    });
+    await transport.run(request([long!]));
+    await second;
+    expect(shortDone - shortSent).toBeGreaterThan(0);
+    expect(shortDone - shortSent).toBeLessThanOrEqual(1500); // not the 5 s the long run polls at by then
+  });
+
+  test('a command ListCommands never shows is an error after a while, not a hang', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000), { listLagMs: 1e9 });
+    await expect(transport.run(request(ids('i-', 2)))).rejects.toMatchObject({ name: 'FleetError', code: 'AWS' });
+    expect(fake.callsTo('ListCommands').filter((c) => c.input.CommandId === undefined)).toHaveLength(10);
+  });
+
+  test("one run's deadline cancels its own commands only", async () => {
+    const { ssmMock, clock, transport } = setup({ cancelGraceMs: 1000 });
+    const [a, b] = ids('mi-', 2);
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => (id === a ? { steps: [{ at: 500, status: 'InProgress' }] } : succeedsAt(8000)));
+    const [ra, rb] = await Promise.all([transport.run(request([a!]), { deadline: 3000 }), transport.run(request([b!]))]);
+    expect(fake.callsTo('CancelCommand').map((c) => c.input.CommandId)).toEqual([fake.commands.find((c) => c.input.InstanceIds![0] === a)!.id]);
+    expect(fake.callsTo('CancelCommand')[0]!.at).toBe(3000);
+    expect(ra![0]).toMatchObject({ status: 'Cancelled' });
+    expect(rb![0]).toMatchObject({ status: 'Success' });
+  });
+
+  test('the error budget: aborting on the first failure cancels every run in flight and each reports its hosts', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const all = batches(6);
+    const victim = all[3]![5]!;
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => (id === victim ? failsAt(2000) : succeedsAt(60_000)));
+    const ac = new AbortController();
+    let abortedAt = 0;
+    const onUpdate = (r: InvocationResult): void => {
+      if (r.status === 'Failed' && !ac.signal.aborted) {
+        abortedAt = clock.now();
+        ac.abort();
+      }
+    };
+    const results = (await Promise.all(all.map((b) => transport.run(request(b), { signal: ac.signal, onUpdate })))).flat();
+
+    expect(abortedAt).toBeLessThanOrEqual(2000 + 5000);
+    expect(fake.callsTo('CancelCommand')).toHaveLength(6);
+    expect(fake.callsTo('CancelCommand').every((c) => c.at === abortedAt)).toBe(true);
+    expect(results.find((r) => r.instanceId === victim)).toMatchObject({ status: 'Failed' });
+    expect(results.filter((r) => r.status === 'Cancelled')).toHaveLength(299);
+  });
+
+  test('a throttled ListCommands is retried; an error that is not is every run\'s error, not a hang', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000));
+    fake.fail('ListCommands', throttling(), throttling());
+    expect((await transport.run(request(ids('i-', 2)))).every((r) => r.status === 'Success')).toBe(true);
+
+    const denied = Object.assign(new Error('not allowed'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+    fake.fail('ListCommands', denied, denied, denied);
+    const runs = batches(3, 2).map((b) => transport.run(request(b)));
+    for (const r of runs) await expect(r).rejects.toMatchObject({ name: 'FleetError' });
+  });
+});
