@@ -1,5 +1,5 @@
 // Facts for many hosts at the cost of few API calls: one facts command for the whole batch (the transport
-// sends ≤ 50 hosts per SendCommand and polls ListCommandInvocations), then the full output of one host per
+// sends ≤ 50 hosts per SendCommand and watches them all with one ListCommands per tick), then the full output of one host per
 // distinct state digest only (GetCommandInvocation), read back in chunks when it is longer than SSM returns.
 // So the cost of a plan grows with the number of distinct host states, not the number of hosts.
 import type { Templates } from '../render/templates.js';

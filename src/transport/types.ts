@@ -78,7 +78,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Epoch ms after which the run cancels what is left and returns. */
   deadline?: number;
-  /** Called whenever an invocation changes state (progress output). */
+  /** Called when an invocation reaches a final state: failures within a poll tick (the error budget relies on
+   * it), successes when their command ends. Not called for in-between states. */
   onUpdate?: (r: InvocationResult) => void;
 }
 

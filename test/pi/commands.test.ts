@@ -11,6 +11,7 @@ import { tagCommand } from '../../src/commands/tag.js';
 import { FleetError } from '../../src/errors.js';
 import { FakeFleet, newSealPair, type SealPair } from './fake-fleet.js';
 import { OLD_ID, seedBoard, VAULT_KEY } from './board.js';
+import { INVENTORY_HEAD } from '../helpers/inventory.js';
 
 let imageKey: SealPair;
 beforeAll(() => {
@@ -19,12 +20,7 @@ beforeAll(() => {
 
 const SERIALS = ['10000000a1b2c301', '10000000a1b2c302', '10000000a1b2c303'];
 const INVENTORY = [
-  'version: 1',
-  'aws:',
-  '  region: ap-northeast-1',
-  'stns:',
-  '  api_endpoint: https://stns.example.com/v1',
-  'groups:',
+  ...INVENTORY_HEAD,
   '  edge-pi:',
   '    targets:',
   '      - tags: { Fleet: pi }',

@@ -8,6 +8,7 @@ import { CLONED_TAG } from '../../src/pi/clones.js';
 import { PREVIOUS_ID_TAG, REACTIVATED_TAG, reactivate, type ReactivateOptions, type ReactivateReport } from '../../src/pi/reactivate.js';
 import { loadTemplates, type Templates } from '../../src/render/templates.js';
 import { FakeFleet, newSealPair, type FakeBoard, type SealPair } from './fake-fleet.js';
+import { INVENTORY_HEAD } from '../helpers/inventory.js';
 
 let templates: Templates;
 let imageKey: SealPair;
@@ -25,12 +26,7 @@ function inventory(o: { names?: boolean; iamRole?: string | null } = {}): Invent
     ...(o.names === false ? [] : ['        names:', ...SERIALS.map((s, i) => `          "${s}": ${NAMES[i]}`)]),
   ];
   const text = [
-    'version: 1',
-    'aws:',
-    '  region: ap-northeast-1',
-    'stns:',
-    '  api_endpoint: https://stns.example.com/v1',
-    'groups:',
+    ...INVENTORY_HEAD,
     '  edge-pi:',
     '    targets:',
     '      - tags: { Fleet: pi }',

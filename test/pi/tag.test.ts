@@ -6,6 +6,7 @@ import type { Inventory } from '../../src/inventory/schema.js';
 import { tagFleet } from '../../src/pi/tag.js';
 import { loadTemplates, type Templates } from '../../src/render/templates.js';
 import { FakeFleet, newSealPair } from './fake-fleet.js';
+import { INVENTORY_HEAD } from '../helpers/inventory.js';
 
 let templates: Templates;
 beforeAll(async () => {
@@ -17,12 +18,7 @@ const WEB2 = 'i-0a1b2c3d';
 
 function inventory(): Inventory {
   const text = [
-    'version: 1',
-    'aws:',
-    '  region: ap-northeast-1',
-    'stns:',
-    '  api_endpoint: https://stns.example.com/v1',
-    'groups:',
+    ...INVENTORY_HEAD,
     '  web:',
     `    targets: [${WEB}, ${WEB2}]`,
     '    names:',
