@@ -30,15 +30,17 @@ export function factWatch(): { paths: string[]; dirs: string[] } {
 
 export function factsScript(t: Templates): string {
   const w = factWatch();
-  const lib = t.data(FACTS_LIB).toString('utf8');
-  const data = [
+  // As the host script: the library, then its data, then the one call that runs it.
+  return [
+    t.data(FACTS_LIB).toString('utf8').trimEnd(),
+    '',
     `SF_PACKAGES=${shq(FACT_PACKAGES.join(' '))}`,
     `SF_PROBES=${shq(FACT_PROBES.join(' '))}`,
     `SF_PATHS=${shq(w.paths.join(' '))}`,
     `SF_DIRS=${shq(w.dirs.join(' '))}`,
-  ];
-  // The data goes right after `set -u`/umask, before the lists are used.
-  return lib.replace(/^R="\$\{STNS_FLEET_ROOT:-\}"$/m, `${data.join('\n')}\nR="\${STNS_FLEET_ROOT:-}"`);
+    'sf_facts',
+    '',
+  ].join('\n');
 }
 
 /** Reads back part of a host's last facts output (when SSM truncated it). */

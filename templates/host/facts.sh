@@ -13,57 +13,61 @@ set -u
 umask 077
 R="${STNS_FLEET_ROOT:-}"
 R="${R%/}"
-D="$R/var/lib/stns-fleet"
-mkdir -p "$D" || exit 20
-T=$(mktemp "$D/facts.XXXXXX") || exit 20
-trap 'rm -f "$T" "$T.b"' EXIT
 
 sf_file_line() { # absolute path
 	[ -f "$R$1" ] || return 0
 	printf 'file %s %s\n' "$(sha256sum "$R$1" | cut -d' ' -f1)" "$1"
 }
 
-{
-	printf 'arch %s\n' "$(dpkg --print-architecture 2>/dev/null || uname -m)"
-	for p in $SF_PACKAGES; do
-		if command -v dpkg-query >/dev/null 2>&1; then
-			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && s=1 || s=0
-		else
-			rpm -q "$p" >/dev/null 2>&1 && s=1 || s=0
-		fi
-		printf 'pkg %s %s\n' "$p" "$s"
-	done
-	for p in $SF_PROBES; do
-		[ -e "$R$p" ] && printf 'probe %s\n' "$p"
-	done
-	for p in $SF_PATHS; do sf_file_line "$p"; done
-	for d in $SF_DIRS; do
-		for f in "$R$d"/*.conf; do
-			[ -f "$f" ] && sf_file_line "${f#"$R"}"
+# The lists of what to read (SF_PACKAGES, SF_PROBES, SF_PATHS, SF_DIRS) are appended by stns-fleet, then sf_facts runs.
+sf_facts() {
+	D="$R/var/lib/stns-fleet"
+	mkdir -p "$D" || exit 20
+	T=$(mktemp "$D/facts.XXXXXX") || exit 20
+	trap 'rm -f "$T" "$T.b"' EXIT
+
+	{
+		printf 'arch %s\n' "$(dpkg --print-architecture 2>/dev/null || uname -m)"
+		for p in $SF_PACKAGES; do
+			if command -v dpkg-query >/dev/null 2>&1; then
+				dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && s=1 || s=0
+			else
+				rpm -q "$p" >/dev/null 2>&1 && s=1 || s=0
+			fi
+			printf 'pkg %s %s\n' "$p" "$s"
 		done
-	done
-} >"$T.b"
+		for p in $SF_PROBES; do
+			[ -e "$R$p" ] && printf 'probe %s\n' "$p"
+		done
+		for p in $SF_PATHS; do sf_file_line "$p"; done
+		for d in $SF_DIRS; do
+			for f in "$R$d"/*.conf; do
+				[ -f "$f" ] && sf_file_line "${f#"$R"}"
+			done
+		done
+	} >"$T.b"
 
-seal=none
-if command -v openssl >/dev/null 2>&1; then
-	if [ ! -s "$D/seal.key" ]; then
-		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$D/seal.key.new" 2>/dev/null &&
-			mv -f "$D/seal.key.new" "$D/seal.key"
+	seal=none
+	if command -v openssl >/dev/null 2>&1; then
+		if [ ! -s "$D/seal.key" ]; then
+			openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$D/seal.key.new" 2>/dev/null &&
+				mv -f "$D/seal.key.new" "$D/seal.key"
+		fi
+		seal=$(openssl pkey -in "$D/seal.key" -pubout -outform DER 2>/dev/null | base64 | tr -d '\n')
+		[ -n "$seal" ] || seal=none
 	fi
-	seal=$(openssl pkey -in "$D/seal.key" -pubout -outform DER 2>/dev/null | base64 | tr -d '\n')
-	[ -n "$seal" ] || seal=none
-fi
 
-digest=$(sha256sum "$T.b" | cut -d' ' -f1)
-{
-	printf 'STNS_FLEET_FACTS v1 %s %s\n' "$digest" "$seal"
-	cat "$T.b"
-	grep '^file ' "$T.b" | while read -r _ _ path; do
-		printf 'STNS_FLEET_CONTENT %s\n' "$path"
-		gzip -c "$R$path" | base64 | tr -d '\n'
-		echo
-	done
-	printf 'STNS_FLEET_END %s\n' "$digest"
-} >"$T"
-mv -f "$T" "$D/facts.out"
-cat "$D/facts.out"
+	digest=$(sha256sum "$T.b" | cut -d' ' -f1)
+	{
+		printf 'STNS_FLEET_FACTS v1 %s %s\n' "$digest" "$seal"
+		cat "$T.b"
+		grep '^file ' "$T.b" | while read -r _ _ path; do
+			printf 'STNS_FLEET_CONTENT %s\n' "$path"
+			gzip -c "$R$path" | base64 | tr -d '\n'
+			echo
+		done
+		printf 'STNS_FLEET_END %s\n' "$digest"
+	} >"$T"
+	mv -f "$T" "$D/facts.out"
+	cat "$D/facts.out"
+}

@@ -1,10 +1,10 @@
 // Helpers for the Raspberry Pi script tests (not a test file): a board laid out under a root directory (its
 // /proc and /sys faked as plain files, which the scripts read under STNS_FLEET_ROOT or in a chroot without
 // /proc mounted), a stand-in amazon-ssm-agent, and shellcheck.
-import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runSh, type ShResult } from '../helpers/sh.js';
+export { shellcheck } from '../helpers/shellcheck.js';
 
 export const OLD_ID = 'mi-0123456789abcdef0';
 export const SERIAL = '10000000a1b2c3d4';
@@ -99,12 +99,6 @@ export async function installStandins(root: string, o: { init?: boolean } = {}):
 
 export async function agentLog(root: string): Promise<string[]> {
   return (await readFile(path.join(root, AGENT_LOG), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-}
-
-export function shellcheck(script: string, name: string): { code: number; out: string } {
-  const r = spawnSync('shellcheck', ['-s', 'sh', '-'], { input: script, encoding: 'utf8' });
-  if (r.error) throw new Error(`shellcheck is needed for the script tests (${name}): ${r.error.message}`);
-  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
 }
 
 /** Runs a script with /bin/sh on this machine, STNS_FLEET_ROOT=root, extra PATH entries first. */
