@@ -93,11 +93,12 @@ export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportF
   let report: Awaited<ReturnType<typeof applyPlan>> | undefined;
   let say: (l: string) => void = () => undefined;
   const total = c.change;
+  const changing = new Set(plan.hosts.filter((h) => h.status === 'change').map((h) => h.id));
   let finished = 0;
   const onEvent = (e: ApplyEvent): void => {
     if (e.kind === 'phase') say(`${e.phase}: ${e.hosts.length} host(s)`);
     if (e.kind === 'stopping') io.err(`stopping: ${e.reason}\n`);
-    if (e.kind === 'host' && plan.hosts.find((h) => h.id === e.outcome.id)?.status === 'change') say(`${++finished}/${total} hosts done (last: ${e.outcome.id} ${e.outcome.outcome})`);
+    if (e.kind === 'host' && changing.has(e.outcome.id)) say(`${++finished}/${total} hosts done (last: ${e.outcome.id} ${e.outcome.outcome})`);
   };
   await runSteps(
     [

@@ -63,7 +63,3 @@ export async function resolveSecrets(s: Session, env: NodeJS.ProcessEnv = proces
   }
   return out;
 }
-
-export function allSecretValues(m: Map<string, SecretValues>): SecretValues[] {
-  return [...m.values()];
-}

@@ -6,6 +6,7 @@ import type { HostVerdict } from '../fleet/verify.js';
 import { verifyHosts, type VerifyTarget } from '../fleet/verify-run.js';
 import { verifyUsersOf } from '../inventory/resolve.js';
 import { USER_NAME_RE } from '../inventory/schema.js';
+import { hostLabel } from '../output/host-label.js';
 import { progressMode, runSteps } from '../output/progress.js';
 import { scrubbingIo, type Io } from './io.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
@@ -18,8 +19,9 @@ export interface VerifyCliOptions extends CommonOptions {
 /** Verify targets for `ids`: each host's unit says which keys command sshd must run once converged. */
 export function verifyTargets(plan: FleetPlan, ids: string[], usersOf: (group: string) => string[]): VerifyTarget[] {
   const units = new Map(plan.units.map((u) => [u.id, u]));
+  const hosts = new Map(plan.hosts.map((h) => [h.id, h]));
   return ids.map((id) => {
-    const h = plan.hosts.find((x) => x.id === id)!;
+    const h = hosts.get(id)!;
     const u = units.get(h.unit!)!;
     return {
       id,
@@ -60,9 +62,10 @@ export async function verifyCommand(o: VerifyCliOptions, makeTransport: Transpor
     ],
     mode,
   );
+  const planned = new Map(plan.hosts.map((h) => [h.id, h]));
   // A host the plan would still change is not converged, whatever its lookups say.
   for (const v of verdicts) {
-    if (plan.hosts.find((h) => h.id === v.id)?.status === 'change') {
+    if (planned.get(v.id)?.status === 'change') {
       v.ok = false;
       v.problems.unshift('not converged: `stns-fleet plan` shows changes for this host');
     }
@@ -73,12 +76,11 @@ export async function verifyCommand(o: VerifyCliOptions, makeTransport: Transpor
   } else {
     const lines: string[] = [];
     for (const v of verdicts) {
-      const h = plan.hosts.find((x) => x.id === v.id)!;
-      const who = `${v.id}${h.name ? ` (${h.name})` : ''} [${h.group}]`;
+      const who = hostLabel(planned.get(v.id)!);
       if (v.ok) lines.push(`ok    ${who}: ${v.users.map((u) => `${u.user} ${u.keys} key(s)`).join(', ') || 'no verify users'}; sshd → ${v.sshd.seen ?? '?'}`);
       else lines.push(`FAIL  ${who}:`, ...v.problems.map((p) => `        ${p}`));
     }
-    for (const h of others) lines.push(`skip  ${h.id}${h.name ? ` (${h.name})` : ''} [${h.group}]: ${h.status}: ${h.reason ?? ''}`);
+    for (const h of others) lines.push(`skip  ${hostLabel(h)}: ${h.status}: ${h.reason ?? ''}`);
     const bad = verdicts.filter((v) => !v.ok).length;
     lines.push('', `Verify: ${verdicts.length - bad} passed, ${bad} failed, ${others.length} not verified.`);
     io.out(`${lines.join('\n')}\n`);

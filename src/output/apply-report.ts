@@ -1,13 +1,14 @@
 // What apply did, host by host, and a summary; the same facts as JSON for machines.
 import type { FleetPlan } from '../fleet/plan.js';
 import type { ApplyReport } from '../fleet/rollout.js';
+import { hostLabel } from './host-label.js';
 
 export function applyText(plan: FleetPlan, r: ApplyReport): string {
   const names = new Map(plan.hosts.map((h) => [h.id, h]));
   const lines: string[] = ['', 'Results:'];
   for (const o of r.outcomes) {
     const h = names.get(o.id);
-    const who = `${o.id}${h?.name ? ` (${h.name})` : ''} [${h?.group ?? '?'}]`;
+    const who = hostLabel({ ...h, id: o.id, group: h?.group ?? '?' });
     const canary = r.canary.includes(o.id) ? ' (canary)' : '';
     lines.push(`  ${o.outcome.padEnd(9)} ${who}${canary}${o.detail ? `: ${o.detail}` : ''}${o.status && o.outcome === 'failed' ? ` [${o.status}]` : ''}`);
     if (o.outcome === 'failed' || o.outcome === 'cancelled') for (const t of o.tail ?? []) lines.push(`              | ${t}`);
@@ -26,5 +27,6 @@ export function applyJson(plan: FleetPlan, r: ApplyReport | undefined): unknown 
   const outcomes = r?.outcomes ?? plan.hosts.map((h) => ({ id: h.id, outcome: h.status === 'unchanged' ? 'unchanged' : 'skipped', detail: h.reason }));
   const summary: Record<string, number> = {};
   for (const o of outcomes) summary[o.outcome] = (summary[o.outcome] ?? 0) + 1;
-  return { summary, stopped: r?.stopped ?? null, canary: r?.canary ?? [], hosts: outcomes.map((o) => ({ ...o, group: plan.hosts.find((h) => h.id === o.id)?.group })) };
+  const groups = new Map(plan.hosts.map((h) => [h.id, h.group]));
+  return { summary, stopped: r?.stopped ?? null, canary: r?.canary ?? [], hosts: outcomes.map((o) => ({ ...o, group: groups.get(o.id) })) };
 }

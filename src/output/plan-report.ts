@@ -2,6 +2,7 @@
 // packages, and the redacted diff of every file; then the hosts that get nothing and why; then a summary.
 import { countByStatus, type FleetPlan, type PlanUnit } from '../fleet/plan.js';
 import type { Fleet } from '../fleet/hosts.js';
+import { hostLabel } from './host-label.js';
 
 function hostList(ids: string[], names: Map<string, string | undefined>, max = 8): string {
   const shown = ids.slice(0, max).map((id) => (names.get(id) ? `${id} (${names.get(id)})` : id));
@@ -30,7 +31,7 @@ export function planText(p: FleetPlan, fleet?: Fleet): string {
   const other = p.hosts.filter((h) => h.status === 'skipped' || h.status === 'unreachable' || (h.status === 'error' && !broken.some((u) => u.id === h.unit)));
   if (other.length > 0) {
     out.push('', 'Not planned:');
-    for (const h of other) out.push(`   ${h.status.padEnd(11)} ${h.id}${h.name ? ` (${h.name})` : ''} [${h.group}]: ${h.reason ?? ''}`);
+    for (const h of other) out.push(`   ${h.status.padEnd(11)} ${hostLabel(h)}: ${h.reason ?? ''}`);
   }
   for (const n of fleet?.notFound ?? []) out.push(`   not found   ${n.id} [${n.group}]: neither EC2 nor SSM knows this ID`);
   const c = countByStatus(p);

@@ -4,6 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SsmTransport, type SsmTransportOptions } from '../../src/aws/transport.js';
+import type { RunRequest } from '../../src/transport/types.js';
 
 export interface FakeClock {
   now: () => number;
@@ -61,3 +62,13 @@ export async function caught(p: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected a rejection');
 }
+
+/** A run request for the tests: a tiny script, overridable field by field. */
+export const request = (instanceIds: string[], over: Partial<RunRequest> = {}): RunRequest => ({
+  script: '#!/bin/sh\necho hello\n',
+  instanceIds,
+  comment: 'stns-fleet apply',
+  deliveryTimeoutSeconds: 120,
+  executionTimeoutSeconds: 600,
+  ...over,
+});

@@ -4,18 +4,10 @@
 // onUpdate within a tick or two, while the other commands run on.
 import { ThrottlingException, type Command } from '@aws-sdk/client-ssm';
 import { describe, expect, test } from 'vitest';
-import type { InvocationResult, RunRequest } from '../../src/transport/types.js';
+import type { InvocationResult } from '../../src/transport/types.js';
 import { FakeRunCommand, type FakeHost } from './fake-run-command.js';
-import { ids, setup } from './helpers.js';
+import { ids, request, setup } from './helpers.js';
 
-const request = (instanceIds: string[], over: Partial<RunRequest> = {}): RunRequest => ({
-  script: '#!/bin/sh\necho hello\n',
-  instanceIds,
-  comment: 'stns-fleet apply',
-  deliveryTimeoutSeconds: 120,
-  executionTimeoutSeconds: 600,
-  ...over,
-});
 
 const succeedsAt = (at: number, stdout = 'ok\n'): FakeHost => ({
   steps: [

@@ -1,18 +1,10 @@
 import { GetCommandInvocationCommand, InvocationDoesNotExist, ThrottlingException } from '@aws-sdk/client-ssm';
 import { describe, expect, test } from 'vitest';
 import { parsePluginOutput } from '../../src/aws/run.js';
-import type { InvocationResult, RunRequest } from '../../src/transport/types.js';
+import type { InvocationResult } from '../../src/transport/types.js';
 import { agentOutput, FakeRunCommand, type FakeHost } from './fake-run-command.js';
-import { ids, setup } from './helpers.js';
+import { ids, request, setup } from './helpers.js';
 
-const request = (instanceIds: string[], over: Partial<RunRequest> = {}): RunRequest => ({
-  script: '#!/bin/sh\necho hello\n',
-  instanceIds,
-  comment: 'stns-fleet apply',
-  deliveryTimeoutSeconds: 120,
-  executionTimeoutSeconds: 600,
-  ...over,
-});
 
 const succeedsAt = (at: number, stdout = 'ok\n'): FakeHost => ({
   steps: [
