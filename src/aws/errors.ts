@@ -1,7 +1,7 @@
 // Any error out of an AWS call → one FleetError sentence that says what failed and what to do, without a
 // stack trace. The SDK error stays as `cause`, so callers can still branch on its name (awsErrorName).
 import { FleetError } from '../errors.js';
-import { THROTTLING } from './backoff.js';
+import { safetyOf, THROTTLING } from './backoff.js';
 
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation', 'UnauthorizedException']);
 const BAD_CREDENTIALS = new Set([
@@ -120,7 +120,9 @@ export function awsFleetError(e: unknown, action: string, env: NodeJS.ProcessEnv
   }
   const status = err.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) {
-    return make(`AWS failed on ${action} with a server error (${name}, HTTP ${status}) through every retry`, 'try again later');
+    // A call that creates is not repeated after a server error (it may have been carried out): no "every retry".
+    const retried = safetyOf(action) === 'idempotent' ? ' through every retry' : '';
+    return make(`AWS failed on ${action} with a server error (${name}, HTTP ${status})${retried}`, 'try again later');
   }
   return make(`${action} failed: ${name}${said && said !== name ? `: ${said}` : ''}`);
 }

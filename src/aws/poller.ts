@@ -27,14 +27,14 @@ export interface PollContext extends AwsContext {
   maxPollMs: number;
 }
 
-const DOCUMENT = 'AWS-RunShellScript';
+export const DOCUMENT = 'AWS-RunShellScript';
 const PAGE = 50;
 /** Ticks a command may be missing from the ListCommands page (eventual consistency) before it is asked for by ID. */
 const UNLISTED_TICKS = 2;
 /** Ticks after which a command that neither ListCommands nor its ID lookup knows is an error. */
 const UNKNOWN_TICKS = 10;
 /** InvokedAfter is the service's RequestedDateTime; when only our clock is known, allow this much skew. */
-const CLOCK_SKEW_MS = 60_000;
+export const CLOCK_SKEW_MS = 60_000;
 /** How long completions that may be failures outside the error counters (Undeliverable, …) may wait for a look. */
 const MAYBE_LOOK_MS = 15_000;
 /** Invocation details ListCommands counts in ErrorCount (Failed, ExecutionTimedOut) and DeliveryTimedOutCount. */
@@ -60,7 +60,7 @@ const countersOf = (c: Command): Counters => ({
 const over = (k: Counters): boolean => isTerminal(k.status) || (k.target > 0 && k.completed >= k.target);
 
 /** ISO 8601 to the second, at or before `ms` (what the InvokedAfter filter takes). */
-const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function invokedAfter(cmds: Tracked[]): string {
   return isoSecond(Math.min(...cmds.map((c) => c.sent.sentAt - (c.sent.serviceTime ? 0 : CLOCK_SKEW_MS))));

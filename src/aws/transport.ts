@@ -1,5 +1,6 @@
 // SsmTransport: the Transport and ManagedNodeAdmin seams implemented with the SSM and EC2 clients. Every
-// call goes through one wrapper: our retry with backoff, then any error as one FleetError sentence.
+// call goes through one wrapper: the one retry policy (backoff.ts: what may be retried goes by the action),
+// then any error as one FleetError sentence.
 import { CreateTagsCommand, DescribeTagsCommand, type TagDescription } from '@aws-sdk/client-ec2';
 import {
   AddTagsToResourceCommand,
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { FleetError } from '../errors.js';
 import type { Discovery, InvocationResult, ManagedNodeAdmin, RunOptions, RunRequest, TargetSpec, Transport } from '../transport/types.js';
-import { sleep as realSleep, withRetry, type Call, type Sleep } from './backoff.js';
+import { DEFAULT_ATTEMPTS, isAmbiguous, safetyOf, sleep as realSleep, withRetry, type Call, type Sleep } from './backoff.js';
 import { makeAwsClients, type AwsClientOptions, type AwsClients } from './clients.js';
 import { discover, type DiscoverOptions } from './discover.js';
 import { awsErrorName, awsFleetError } from './errors.js';
@@ -27,7 +28,8 @@ export interface SsmTransportOptions {
   cancelGraceMs?: number;
   /** AWS calls in flight at once within one operation (default 4). */
   concurrency?: number;
-  /** Attempts per call in our retry, the first included (default 6), on top of the SDK's own. */
+  /** Attempts per AWS call in all, the first included (default: the clients' maxAttempts, i.e.
+   * AWS_MAX_ATTEMPTS, else 8). The SDK clients themselves make one attempt (clients.ts). */
   retryAttempts?: number;
   sleep?: Sleep;
   now?: () => number;
@@ -43,9 +45,9 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
 
   constructor(clients: AwsClients, o: SsmTransportOptions = {}) {
     const sleep = o.sleep ?? realSleep;
-    const retry = { attempts: o.retryAttempts ?? 6, sleep, random: o.random ?? Math.random };
-    const call: Call = (action, fn, signal) =>
-      withRetry(fn, { ...retry, ...(signal ? { signal } : {}) }).catch((e: unknown) => {
+    const retry = { attempts: o.retryAttempts ?? clients.maxAttempts ?? DEFAULT_ATTEMPTS, sleep, random: o.random ?? Math.random };
+    const call: Call = (action, fn, co = {}) =>
+      withRetry(fn, { ...retry, ...co, safety: safetyOf(action) }).catch((e: unknown) => {
         throw awsFleetError(e, action);
       });
     this.ctx = {
@@ -95,6 +97,9 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
 
   async createActivation(o: Parameters<ManagedNodeAdmin['createActivation']>[0]): Promise<{ activationId: string; activationCode: string }> {
     const { ssm, call } = this.ctx;
+    // Not idempotent, and a lost answer cannot be recovered (only CreateActivation ever returns the code), so
+    // it is retried only when throttled. After an ambiguous failure an activation may exist that nobody can
+    // use (its code was lost with the answer): harmless, it expires; said in the error, never sent again.
     const r = await call('ssm:CreateActivation', () =>
       ssm.send(
         new CreateActivationCommand({
@@ -106,7 +111,17 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
           ...(o.tags && Object.keys(o.tags).length > 0 ? { Tags: tagList(o.tags) } : {}),
         }),
       ),
-    );
+    ).catch((e: unknown) => {
+      if (!(e instanceof FleetError) || !isAmbiguous(e.cause)) throw e;
+      throw new FleetError('AWS', e.message, {
+        cause: e.cause,
+        details: [
+          ...e.details,
+          `the activation may have been created all the same; it was not requested again (its code was lost with the answer, so nobody can use it), and it expires at ${o.expiresAt.toISOString()}`,
+        ],
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
+    });
     if (!r.ActivationId || !r.ActivationCode) throw new FleetError('AWS', 'ssm:CreateActivation answered without an activation ID and code');
     return { activationId: r.ActivationId, activationCode: r.ActivationCode };
   }

@@ -1,7 +1,7 @@
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { AccessDeniedException, InternalServerError, ThrottlingException, TooManyUpdates } from '@aws-sdk/client-ssm';
 import { describe, expect, test } from 'vitest';
-import { isRetryable, mapLimit, withRetry } from '../../src/aws/backoff.js';
+import { isAmbiguous, isRetryable, mapLimit, refusedBeforeActing, safetyOf, withRetry } from '../../src/aws/backoff.js';
 import { caught } from './helpers.js';
 
 const throttling = (): ThrottlingException => new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
@@ -99,6 +99,63 @@ describe('isRetryable', () => {
     expect(isRetryable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' }))).toBe(false);
     expect(isRetryable(new Error('Region is missing'))).toBe(false);
     expect(isRetryable('nope')).toBe(false);
+  });
+});
+
+describe('what may be retried, per call', () => {
+  const serverError = (): InternalServerError => new InternalServerError({ message: '', $metadata: { httpStatusCode: 500 } });
+  const reset = (): Error => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+
+  test('reads and idempotent writes are idempotent; SendCommand, CreateActivation and anything unclassified create', () => {
+    for (const a of ['ssm:ListCommands', 'ssm:GetParameter', 'ec2:DescribeInstances', 'ssm:DescribeInstanceInformation', 'ssm:CancelCommand', 'ec2:CreateTags', 'ssm:DeleteActivation']) {
+      expect([a, safetyOf(a)]).toEqual([a, 'idempotent']);
+    }
+    for (const a of ['ssm:SendCommand', 'ssm:CreateActivation', 'ssm:PutParameter', 'ssm:Listen']) expect([a, safetyOf(a)]).toEqual([a, 'create']);
+  });
+
+  test('throttling and a corrected clock skew are refusals; 5xx, timeouts and resets are ambiguous', () => {
+    expect(refusedBeforeActing(throttling())).toBe(true);
+    expect(refusedBeforeActing(Object.assign(new Error('x'), { name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403, clockSkewCorrected: true } }))).toBe(true);
+    expect(isAmbiguous(throttling())).toBe(false);
+    for (const e of [serverError(), reset(), Object.assign(new Error('t'), { name: 'TimeoutError' }), ec2Error('Unavailable', 503)]) expect(isAmbiguous(e)).toBe(true);
+    expect(isAmbiguous(new AccessDeniedException({ message: '', Message: '', $metadata: { httpStatusCode: 400 } }))).toBe(false);
+  });
+
+  test('a creating call: throttling retried; an ambiguous failure never retried without a recover', async () => {
+    const r = recorder();
+    const throttled = flaky([throttling(), throttling()], 'ok');
+    expect(await withRetry(throttled.fn, { safety: 'create', sleep: r.sleep })).toBe('ok');
+    expect(throttled.calls()).toBe(3);
+    for (const e of [serverError(), reset()]) {
+      const f = flaky([e], 'twice');
+      expect(await caught(withRetry(f.fn, { safety: 'create', sleep: r.sleep }))).toBe(e);
+      expect(f.calls()).toBe(1);
+    }
+  });
+
+  test('a creating call with a recover: found → adopted; not found → sent again; recover failing → thrown, not sent again', async () => {
+    const r = recorder();
+    const adopted = flaky([serverError()], 'sent twice');
+    expect(await withRetry(adopted.fn, { safety: 'create', sleep: r.sleep, recover: async () => ({ value: 'found' }) })).toBe('found');
+    expect(adopted.calls()).toBe(1);
+
+    const resent = flaky([serverError()], 'second');
+    expect(await withRetry(resent.fn, { safety: 'create', sleep: r.sleep, recover: async () => undefined })).toBe('second');
+    expect(resent.calls()).toBe(2);
+
+    const lost = new Error('lookup failed');
+    const unknown = flaky([serverError()], 'never');
+    expect(await caught(withRetry(unknown.fn, { safety: 'create', sleep: r.sleep, recover: async () => Promise.reject(lost) }))).toBe(lost);
+    expect(unknown.calls()).toBe(1);
+  });
+
+  test('the recover runs even on the last attempt and after an abort (what may exist must be known)', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    let looked = 0;
+    const f = flaky([serverError()], 'never');
+    const out = await withRetry(f.fn, { safety: 'create', attempts: 1, signal: ac.signal, recover: async () => (looked++, { value: 'found' }) });
+    expect([out, looked, f.calls()]).toEqual(['found', 1, 1]);
   });
 });
 

@@ -8,25 +8,29 @@ afterEach(() => {
 });
 
 describe('makeAwsClients', () => {
-  test('adaptive retries, 8 attempts by default, the region and profile on both clients', async () => {
+  test('the SDK makes one attempt per call (adaptive: its rate limiter only); 8 of ours by default; region and profile', async () => {
     vi.stubEnv('AWS_MAX_ATTEMPTS', undefined);
-    const { ssm, ec2 } = makeAwsClients({ region: 'ap-northeast-1', profile: 'fleet-admin' });
-    for (const c of [ssm.config, ec2.config]) {
+    const clients = makeAwsClients({ region: 'ap-northeast-1', profile: 'fleet-admin' });
+    expect(clients.maxAttempts).toBe(8);
+    for (const c of [clients.ssm.config, clients.ec2.config]) {
       expect(await c.region()).toBe('ap-northeast-1');
-      expect(await c.maxAttempts()).toBe(8);
+      expect(await c.maxAttempts()).toBe(1);
       expect(c.retryMode).toBe('adaptive');
       expect(c.profile).toBe('fleet-admin');
     }
   });
 
-  test('AWS_MAX_ATTEMPTS is honoured; an explicit maxAttempts wins; no profile means the default chain', async () => {
+  test('AWS_MAX_ATTEMPTS sets our attempts (never the SDK\'s); an explicit maxAttempts wins; no profile means the default chain', async () => {
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '5'); // the SDK reads it from the environment when not told: it is told 1
     const fromEnv = makeAwsClients({ region: 'eu-west-1' }, { AWS_MAX_ATTEMPTS: '3' });
-    expect(await fromEnv.ssm.config.maxAttempts()).toBe(3);
+    expect(fromEnv.maxAttempts).toBe(3);
+    expect(await fromEnv.ssm.config.maxAttempts()).toBe(1);
     expect(fromEnv.ssm.config.profile).toBeUndefined();
-    const bogus = makeAwsClients({ region: 'eu-west-1' }, { AWS_MAX_ATTEMPTS: 'lots' });
-    expect(await bogus.ec2.config.maxAttempts()).toBe(8);
+    expect(makeAwsClients({ region: 'eu-west-1' }, { AWS_MAX_ATTEMPTS: 'lots' }).maxAttempts).toBe(8);
+    expect(makeAwsClients({ region: 'eu-west-1' }, { AWS_MAX_ATTEMPTS: '0' }).maxAttempts).toBe(8);
     const explicit = makeAwsClients({ region: 'eu-west-1', maxAttempts: 2 }, { AWS_MAX_ATTEMPTS: '3' });
-    expect(await explicit.ec2.config.maxAttempts()).toBe(2);
+    expect(explicit.maxAttempts).toBe(2);
+    expect(await explicit.ec2.config.maxAttempts()).toBe(1);
   });
 });
 

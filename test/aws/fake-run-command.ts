@@ -179,6 +179,7 @@ export class FakeRunCommand {
     return {
       CommandId: cmd.id,
       DocumentName: 'AWS-RunShellScript',
+      ...(cmd.input.Comment !== undefined ? { Comment: cmd.input.Comment } : {}),
       RequestedDateTime: new Date(cmd.sentAt),
       Status: status as Command['Status'],
       StatusDetails: status,

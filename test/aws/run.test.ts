@@ -39,7 +39,7 @@ describe('SendCommand', () => {
     }
   });
 
-  test('the request carries exactly the script, the timeouts and the rate controls; Comment is cut to 100', async () => {
+  test('the request carries exactly the script, the timeouts and the rate controls; Comment: the human text cut to fit, then the mark, ≤ 100', async () => {
     const { ssmMock, clock, transport } = setup();
     const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000));
     const secret = 'token=sk-live-4f9a8b7c6d5e';
@@ -51,7 +51,9 @@ describe('SendCommand', () => {
     expect(input.DocumentName).toBe('AWS-RunShellScript');
     expect(input.Parameters).toEqual({ commands: [script], executionTimeout: ['600'] });
     expect(input.TimeoutSeconds).toBe(120);
-    expect(input.Comment).toBe(comment.slice(0, 100));
+    expect(input.Comment).toHaveLength(100);
+    expect(input.Comment).toMatch(/ sf:[0-9a-f]{12}$/);
+    expect(input.Comment).toBe(`${comment.slice(0, 100 - 16)} ${(input.Comment as string).slice(-15)}`);
     expect(input.MaxConcurrency).toBe('10%');
     expect(input.MaxErrors).toBe('1');
     // The script (and what it carries) goes nowhere but Parameters.commands.
