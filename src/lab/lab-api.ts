@@ -2,9 +2,11 @@
 //   GET  /_lab/stats     API calls by operation, throttled calls, errors, host commands run, STNS requests
 //   GET  /_lab/hosts     every host: ID, kind, role, OS, tags, state, fault, ping status, tree
 //   POST /_lab/register  the amazon-ssm-agent stand-in registering a board with an activation
+import { isTerminal } from './commands.js';
 import { ApiError } from './errors.js';
 import { agentState, boardIdentity, fingerprintMatches } from './host-tree.js';
 import type { LabHost } from './hosts.js';
+import { contentOf, pluginOutput, STDERR_MAX, STDOUT_MAX } from './output.js';
 import type { LabRoute } from './server.js';
 import type { LabState } from './state.js';
 
@@ -60,6 +62,49 @@ export function hostInfo(s: LabState): LabHostInfo[] {
     if (h.chroot) info.chroot = true;
     return info;
   });
+}
+
+/** One command as SSM keeps it in its command history, whoever reads it back and however. */
+export interface KeptCommand {
+  commandId: string;
+  documentName: string;
+  comment: string;
+  parameters: Record<string, string[]>;
+  requestedAt: Date;
+  invocations: KeptInvocation[];
+}
+
+export interface KeptInvocation {
+  instanceId: string;
+  status: string;
+  /** GetCommandInvocation's StandardOutputContent / StandardErrorContent (24,000 / 8,000 characters). */
+  stdout: string;
+  stderr: string;
+  /** ListCommandInvocations' CommandPlugins[0].Output (2,500 characters, the agent's format). */
+  pluginOutput: string;
+}
+
+/** Every command SendCommand accepted, oldest first, with what SSM keeps of each invocation's output (cut as
+ * SSM cuts it; not yet ended invocations have none). For "no secret in SSM's command history" checks: it
+ * covers the invocations no client happened to read back. */
+export function keptCommands(s: LabState): KeptCommand[] {
+  return [...s.engine.commands.values()].map((c) => ({
+    commandId: c.id,
+    documentName: c.documentName,
+    comment: c.comment,
+    parameters: structuredClone(c.parameters),
+    requestedAt: c.requestedAt,
+    invocations: c.invocations.map((i) => {
+      const ended = isTerminal(i);
+      return {
+        instanceId: i.instanceId,
+        status: i.status,
+        stdout: ended ? contentOf(i.stdout, STDOUT_MAX) : '',
+        stderr: ended ? contentOf(i.stderr, STDERR_MAX) : '',
+        pluginOutput: ended ? pluginOutput(i.stdout, i.stderr) : '',
+      };
+    }),
+  }));
 }
 
 function register(s: LabState, body: string): unknown {

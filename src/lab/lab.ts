@@ -11,13 +11,13 @@ import { CommandEngine } from './commands.js';
 import { Fleet } from './fleet.js';
 import { platformOf, seedHostTree, setAgentState } from './host-tree.js';
 import { planHosts, type LabHost } from './hosts.js';
-import { hostInfo, labRoutes, type LabHostInfo } from './lab-api.js';
+import { hostInfo, keptCommands, labRoutes, type KeptCommand, type LabHostInfo } from './lab-api.js';
 import { Limiter } from './limiter.js';
 import { resolveOptions, type LabOptions, type ResolvedOptions } from './options.js';
 import { ParameterStore } from './parameters.js';
 import { Rng } from './random.js';
 import { HostRunner } from './runner.js';
-import { ApiServer, type ApiStats, type RecordedRequest } from './server.js';
+import { ApiServer, type ApiStats, type RecordedRequest, type RecordedResponse } from './server.js';
 import { LAB_BIN, writeStandins } from './standins.js';
 import { ACCOUNT_ID, type LabState } from './state.js';
 import { labDirectory, StnsServer, type StnsGroup, type StnsStats, type StnsUser } from './stns-server.js';
@@ -25,6 +25,19 @@ import { labDirectory, StnsServer, type StnsGroup, type StnsStats, type StnsUser
 export const TOKEN_PARAMETERS = { web: '/stns-fleet/lab/web-token', pi: '/stns-fleet/lab/pi-token' } as const;
 /** Environment names the CLI exports the STNS tokens under. */
 export const TOKEN_ENV = { web: 'STNS_LAB_WEB_TOKEN', pi: 'STNS_LAB_PI_TOKEN' } as const;
+const TOKEN_DESCRIPTIONS = { web: 'STNS auth token of the lab web/db hosts', pi: 'STNS auth token of the lab Raspberry Pis' } as const;
+export type TokenName = keyof typeof TOKEN_PARAMETERS;
+
+/** startLab's options: the lab's (options.ts) and how much the lab itself keeps for the caller to inspect. */
+export interface StartLabOptions extends LabOptions {
+  /** Keep every API response body (SSM JSON, EC2 XML) on its request's record, for lab.responses() and
+   * requests()[i].response. Off by default: cheap for a test fleet, but a 1000-host run reads megabytes of
+   * command output, and the benchmark does not need it. */
+  recordResponses?: boolean;
+}
+
+/** A recorded request that has been answered, with its answer. */
+export type AnsweredRequest = RecordedRequest & { response: RecordedResponse };
 
 export interface LabStats extends ApiStats {
   /** Host processes started (one per invocation that ran). */
@@ -43,6 +56,7 @@ export interface Lab {
   env: Record<string, string>;
   /** The STNS API base URL (…/v1), as stns.conf's api_endpoint. */
   stnsEndpoint: string;
+  /** The STNS auth tokens in force (rotateToken changes them; options.tokens keeps the ones the lab began with). */
   tokens: { web: string; pi: string };
   stnsUsers: StnsUser[];
   stnsGroups: StnsGroup[];
@@ -57,8 +71,20 @@ export interface Lab {
    * board switched off, or back on (a started agent answers its ID's next command; see fleet.ts). */
   setAgent(key: string, state: 'running' | 'stopped'): void;
   stats(): LabStats;
-  /** Every AWS API request as received, oldest first (bodies verbatim: assert secrets never reach AWS). */
+  /** Every AWS API request as received, oldest first (bodies verbatim: assert secrets never reach AWS). With
+   * recordResponses, each answered one carries its `response`. */
   requests(): RecordedRequest[];
+  /** Every answered AWS API request with its response body, oldest first (assert secrets never come back from
+   * AWS). Throws unless the lab was started with recordResponses: an empty list must not pass for "clean". */
+  responses(): AnsweredRequest[];
+  /** Every command SSM accepted, with what SSM keeps of each invocation's output (cut as SSM cuts it), read
+   * or not: SSM's command history as AWS would keep it. */
+  commandHistory(): KeptCommand[];
+  /** Rotates an STNS auth token: the lab's SecureString parameter (TOKEN_PARAMETERS[name]) gets `value` (default
+   * a new random one, never an earlier value), the STNS server accepts it and refuses the old one from now on,
+   * and lab.tokens[name] shows it. Hosts still configured with the old token get 401 until they are applied
+   * again. Returns the new value. */
+  rotateToken(name: TokenName, value?: string): string;
   stop(): Promise<void>;
 }
 
@@ -93,7 +119,7 @@ function seedNodes(state: LabState, hosts: LabHost[], activations: Activations, 
   });
 }
 
-export async function startLab(options: LabOptions = {}): Promise<Lab> {
+export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const o = resolveOptions(options);
   const workDir = await mkdtemp(path.join(o.workDir ?? tmpdir(), 'stns-fleet-lab-'));
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -119,8 +145,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const fleet = new Fleet(hosts, o.cloneAnswers);
     const activations = new Activations(rng);
     const params = new ParameterStore(o.region, ACCOUNT_ID);
-    params.put({ name: TOKEN_PARAMETERS.web, type: 'SecureString', value: o.tokens.web, description: 'STNS auth token of the lab web/db hosts', overwrite: false });
-    params.put({ name: TOKEN_PARAMETERS.pi, type: 'SecureString', value: o.tokens.pi, description: 'STNS auth token of the lab Raspberry Pis', overwrite: false });
+    params.put({ name: TOKEN_PARAMETERS.web, type: 'SecureString', value: o.tokens.web, description: TOKEN_DESCRIPTIONS.web, overwrite: false });
+    params.put({ name: TOKEN_PARAMETERS.pi, type: 'SecureString', value: o.tokens.pi, description: TOKEN_DESCRIPTIONS.pi, overwrite: false });
     const counters = { hostCommands: 0, hostMs: 0 };
     const binDir = path.join(workDir, 'bin');
     const runner = new HostRunner({ binDir, maxProcesses: o.maxHostProcesses, onSpawn: () => counters.hostCommands++, onExit: (_, ms) => (counters.hostMs += ms) });
@@ -154,6 +180,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       throttlePercent: o.faults.throttlePercent,
       throttleRng: new Rng(o.seed, 'throttle'),
       labRoutes: labRoutes(() => state, () => stats()),
+      recordResponses: options.recordResponses ?? false,
     });
     const endpoint = await api.listen(o.port);
     cleanup.push(() => api.close());
@@ -176,12 +203,30 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       }),
     );
 
+    const tokens = { ...o.tokens };
+    const used = new Set<string>([tokens.web, tokens.pi]);
+    const rotations = new Rng(o.seed, 'token-rotations');
+    const rotateToken = (name: TokenName, value?: string): string => {
+      if (!Object.hasOwn(TOKEN_PARAMETERS, name)) throw new Error(`rotateToken: no token "${String(name)}" (known: ${Object.keys(TOKEN_PARAMETERS).join(', ')})`);
+      let next = value;
+      if (next === undefined) {
+        do next = `lab-${name}-${rotations.alnum(24)}`;
+        while (used.has(next));
+      }
+      if (next === '' || next === tokens[name]) throw new Error(`rotateToken: the new ${name} token must be non-empty and differ from the current one`);
+      params.put({ name: TOKEN_PARAMETERS[name], type: 'SecureString', value: next, description: TOKEN_DESCRIPTIONS[name], overwrite: true });
+      tokens[name] = next;
+      used.add(next);
+      stns.setTokens([tokens.web, tokens.pi]);
+      return next;
+    };
+
     const lab: Lab = {
       endpoint,
       region: o.region,
       env: { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'lab', AWS_SECRET_ACCESS_KEY: 'lab', AWS_REGION: o.region },
       stnsEndpoint,
-      tokens: { ...o.tokens },
+      tokens,
       stnsUsers: directory.users,
       stnsGroups: directory.groups,
       workDir,
@@ -200,6 +245,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       },
       stats,
       requests: () => [...api.requests],
+      responses: () => {
+        if (!options.recordResponses) throw new Error('lab.responses(): start the lab with recordResponses: true');
+        return api.requests.filter((r): r is AnsweredRequest => r.response !== undefined);
+      },
+      commandHistory: () => keptCommands(state),
+      rotateToken,
       stop,
     };
     return lab;

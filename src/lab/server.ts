@@ -1,7 +1,8 @@
 // The lab's HTTP front: one port on 127.0.0.1 that speaks SSM (awsJson1_1: POST /, X-Amz-Target:
 // AmazonSSM.<Op>) and EC2 (query protocol: form body with Action=…, XML answers), plus the lab's own
 // /_lab/ endpoints. Signatures are not checked (any dummy credentials do). Every AWS request is recorded,
-// then delayed by latencyMs and, for the throttle fault, refused as the service would refuse it.
+// then delayed by latencyMs and, for the throttle fault, refused as the service would refuse it. With
+// recordResponses, every answer (SSM JSON, EC2 XML, errors included) is kept on its request's record too.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,11 +16,19 @@ import type { LabState } from './state.js';
 
 const BODY_MAX = 16 * 1024 * 1024;
 
+export interface RecordedResponse {
+  status: number;
+  /** The body as sent: SSM JSON or EC2 XML. */
+  body: string;
+}
+
 export interface RecordedRequest {
   service: 'ssm' | 'ec2';
   operation: string;
   body: string;
   at: Date;
+  /** The answer, once sent, when the server records responses (ServerOptions.recordResponses). */
+  response?: RecordedResponse;
 }
 
 export interface ApiStats {
@@ -38,6 +47,8 @@ export interface ServerOptions {
   throttlePercent: number;
   throttleRng: Rng;
   labRoutes: Record<string, LabRoute>;
+  /** Keep every response body on its request's record (off by default: a 1000-host plan reads megabytes). */
+  recordResponses?: boolean;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -147,10 +158,13 @@ export class ApiServer {
   private async ssm(target: string, body: string, authorization: string | undefined, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const op = target.startsWith(SSM_TARGET_PREFIX) ? target.slice(SSM_TARGET_PREFIX.length) : target;
-    this.requests.push({ service: 'ssm', operation: op, body, at: new Date() });
+    const record: RecordedRequest = { service: 'ssm', operation: op, body, at: new Date() };
+    this.requests.push(record);
     this.count('calls', op);
     const send = (status: number, v: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId }).end(JSON.stringify(v));
+      const text = JSON.stringify(v);
+      if (this.o.recordResponses) record.response = { status, body: text };
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId }).end(text);
     };
     const fail = (e: ApiError): void => {
       this.count('errors', e.code);
@@ -177,9 +191,11 @@ export class ApiServer {
     const requestId = randomUUID();
     const q = QueryParams.parse(body);
     const action = q.get('Action') ?? '';
-    this.requests.push({ service: 'ec2', operation: action, body, at: new Date() });
+    const record: RecordedRequest = { service: 'ec2', operation: action, body, at: new Date() };
+    this.requests.push(record);
     this.count('calls', `ec2:${action}`);
     const send = (status: number, xml: string): void => {
+      if (this.o.recordResponses) record.response = { status, body: xml };
       res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId }).end(xml);
     };
     try {

@@ -1,6 +1,7 @@
 // A small STNS v2 API server (stns-client.md): GET /v1/users, /v1/users?name=, ?id=, /v1/groups, ?name=, ?id=,
 // answering JSON arrays as libnss-stns and stns-key-wrapper expect, 404 when nothing matches, 401 without a
-// valid `Authorization: token …` (the lab has one token for EC2 hosts and one for Pis; both are accepted).
+// valid `Authorization: token …` (the lab has one token for EC2 hosts and one for Pis; both are accepted;
+// setTokens replaces them, as a token rotation on the real server: the old value is refused from then on).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Rng } from './random.js';
@@ -47,12 +48,17 @@ export function labDirectory(seed: string | number): { users: StnsUser[]; groups
 export class StnsServer {
   readonly stats: StnsStats = { requests: 0, unauthorized: 0 };
   private server: Server | undefined;
-  private readonly tokens: Set<string>;
+  private tokens: Set<string>;
 
   constructor(
     readonly directory: { users: StnsUser[]; groups: StnsGroup[] },
     tokens: string[],
   ) {
+    this.tokens = new Set(tokens);
+  }
+
+  /** The tokens accepted from now on (every other one, the previous ones included, gets 401). */
+  setTokens(tokens: string[]): void {
     this.tokens = new Set(tokens);
   }
 
