@@ -1,10 +1,11 @@
 // stns-fleet lab stand-in for getent: `getent passwd|group KEY...` (a name or a numeric id) resolved through
 // the host's own nsswitch.conf, source by source: "files" (and "compat") read the host tree's /etc/passwd
 // and /etc/group; "stns" asks the lab's STNS server as libnss-stns would (api_endpoint and auth_token of
-// stns.conf, uid_shift/gid_shift applied); other sources (systemd, sss, …) find nothing here.
+// stns.conf, uid_shift/gid_shift applied; with `[cached] enable = true` only cache-stnsd, lib/cache-stnsd.mjs);
+// other sources (systemd, sss, …) find nothing here.
 // Exit 0 when every key was found, 2 when one was not, 1 for an unknown database.
 import { readHostFile } from './lib/host.mjs';
-import { loadConfig, stnsGet } from './lib/stns.mjs';
+import { loadConfig, stnsFind } from './lib/stns.mjs';
 
 const [db, ...keys] = process.argv.slice(2);
 if (db !== 'passwd' && db !== 'group') {
@@ -35,7 +36,7 @@ async function fromStns(key) {
   const numeric = /^\d+$/.test(key);
   const shift = Number((db === 'passwd' ? c.uid_shift : c.gid_shift) ?? 0) || 0;
   const query = numeric ? `id=${Number(key) - shift}` : `name=${encodeURIComponent(key)}`;
-  const found = await stnsGet(c, `${db === 'passwd' ? 'users' : 'groups'}?${query}`);
+  const found = await stnsFind(`${db === 'passwd' ? 'users' : 'groups'}?${query}`);
   const x = found?.[0];
   if (!x) return undefined;
   if (db === 'passwd') {

@@ -74,6 +74,9 @@ dpkg-query)
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		-W | --show) ;;
+		# The host script reads a tree's database with --admindir=$STNS_FLEET_ROOT/var/lib/dpkg: the lab's is the tree's already.
+		--admindir=*) ;;
+		--admindir) shift ;;
 		-s | --status) fmt="$STATUS_FMT" ;;
 		-f) fmt="$2"; shift ;;
 		-f=*) fmt="${1#-f=}" ;;
@@ -106,7 +109,12 @@ dpkg)
 	esac
 	;;
 rpm)
-	[ "${1:-}" = -q ] || { echo "rpm: lab stand-in: only -q NAME... is supported" >&2; exit 1; }
+	# rpm --root $STNS_FLEET_ROOT -q: the lab's database is the tree's already.
+	case "${1:-}" in
+	--root) shift 2 ;;
+	--root=*) shift ;;
+	esac
+	[ "${1:-}" = -q ] || { echo "rpm: lab stand-in: only [--root DIR] -q NAME... is supported" >&2; exit 1; }
 	shift
 	rc=0
 	for n in "$@"; do

@@ -1,5 +1,7 @@
 // stns-fleet lab stand-in for sshd: `sshd -t [-o K=V …] [-f FILE]` checks the host tree's configuration,
 // `sshd -T …` also prints the effective authorizedkeyscommand and authorizedkeyscommanduser.
+// -f FILE is a path of the host, or one already inside its tree (the host script's staged copy, whose
+// Include lines it points into the copy): see inRoot in lib/host.mjs.
 // The configuration is read as OpenSSH reads it: -o options first, then sshd_config with each Include
 // expanded in place (relative patterns under /etc/ssh, matches in byte order); a Match line ends the global
 // section of the file it is in; the first value of a keyword wins. Every line must be "Keyword value" (or

@@ -2,11 +2,18 @@
 # Build (or reuse) a cached Debian 12 (bookworm) minbase root filesystem with
 # openssh-server, for the chroot test harness (test/chroot/harness.ts).
 #
-# Usage: scripts/debian-rootfs.sh [--force]
+# Usage: scripts/debian-rootfs.sh [--force] [--name NAME --add PKG,... --deb FILE...]
 #   stdout: the absolute path of the ready rootfs directory (one line)
 #   stderr: progress
+#   --name NAME  a variant, cached as NAME/ instead of bookworm/ (e.g. the
+#                libnss builder root or the real-STNS image of
+#                scripts/stns-real-rootfs.sh); needs --add or --deb
+#   --add PKGS   more packages for debootstrap --include (comma-separated)
+#   --deb FILE   a local .deb to dpkg -i into the tree after debootstrap
+#                (repeatable; its sha256 is part of the recipe)
 #
 # Cache: ${STNS_FLEET_CACHE:-$HOME/.cache/stns-fleet}/bookworm/{rootfs,RECIPE}
+# (a variant: .../NAME/{rootfs,RECIPE}; all share .lock and debs/).
 # The finished tree is kept as a plain directory: the harness mounts it as an
 # overlayfs lower dir per test (or copies it). Do not edit it in place.
 # It is built in a temp dir next to it and renamed into place; RECIPE holds
@@ -27,13 +34,32 @@ log() { printf 'debian-rootfs: %s\n' "$*" >&2; }
 die() { printf 'debian-rootfs: error: %s\n' "$*" >&2; exit 1; }
 
 force=0
-for arg in "$@"; do
-  case "$arg" in
+NAME=$SUITE
+ADD=""
+DEBS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
     --force) force=1 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
-    *) die "unknown argument: $arg" ;;
+    --name) [ $# -ge 2 ] || die "--name needs a value"; NAME=$2; shift ;;
+    --add) [ $# -ge 2 ] || die "--add needs a value"; ADD=$2; shift ;;
+    --deb) [ $# -ge 2 ] || die "--deb needs a value"; DEBS+=("$2"); shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    *) die "unknown argument: $1" ;;
   esac
+  shift
 done
+case "$NAME" in
+  ''|*[!a-z0-9.-]*|[.-]*) die "bad --name: $NAME (lower-case letters, digits, . and -)" ;;
+esac
+case "$ADD" in
+  *[!a-z0-9.+,-]*) die "bad --add: $ADD (package names separated by commas)" ;;
+esac
+if [ "$NAME" = "$SUITE" ] && { [ -n "$ADD" ] || [ ${#DEBS[@]} -gt 0 ]; }; then
+  die "--add and --deb make a variant: give it a --name other than $SUITE"
+fi
+if [ "$NAME" != "$SUITE" ] && [ -z "$ADD" ] && [ ${#DEBS[@]} -eq 0 ]; then
+  die "--name $NAME without --add or --deb would be the plain $SUITE tree"
+fi
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap and chroot need it)"
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -45,11 +71,22 @@ command -v flock >/dev/null 2>&1 || die "flock is not installed (util-linux)"
 
 ARCH=$(dpkg --print-architecture 2>/dev/null || uname -m)
 RECIPE="v${RECIPE_VERSION} suite=${SUITE} variant=${VARIANT} include=${INCLUDE} arch=${ARCH} post=hostkeys,run-sshd,policy-rc.d,slim"
+# A variant's recipe adds its packages and the sha256 of each local deb (the
+# plain tree's recipe, and so its cache, stays as it was).
+DEB_SUMS=""
+for d in "${DEBS[@]}"; do
+  [ -f "$d" ] || die "--deb $d: no such file"
+  DEB_SUMS="${DEB_SUMS:+$DEB_SUMS,}$(basename "$d")@$(sha256sum "$d" | cut -d' ' -f1)"
+done
+if [ -n "$ADD" ]; then INCLUDE="$INCLUDE,$ADD"; fi
+if [ "$NAME" != "$SUITE" ]; then
+  RECIPE="$RECIPE name=${NAME} add=${ADD} debs=${DEB_SUMS}"
+fi
 
 CACHE_ROOT=${STNS_FLEET_CACHE:-${HOME:-/root}/.cache/stns-fleet}
 mkdir -p "$CACHE_ROOT"
 CACHE_ROOT=$(cd "$CACHE_ROOT" && pwd -P)
-FINAL="$CACHE_ROOT/$SUITE"
+FINAL="$CACHE_ROOT/$NAME"
 ROOTFS="$FINAL/rootfs"
 
 is_current() {
@@ -162,7 +199,7 @@ cleanup() {
 trap cleanup EXIT
 
 start=$(date +%s)
-log "building $SUITE ($VARIANT, +$INCLUDE, $ARCH) in $TMP (recipe: $RECIPE)"
+log "building $NAME: $SUITE ($VARIANT, +$INCLUDE, $ARCH) in $TMP (recipe: $RECIPE)"
 debootstrap \
   --variant="$VARIANT" \
   --include="$INCLUDE" \
@@ -197,6 +234,17 @@ printf 'stns-fleet-test\n' >"$R/etc/hostname"
 # Sanity: sshd -t must pass on the stock configuration.
 chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin/sshd -t \
   || die "sshd -t fails inside the fresh rootfs"
+
+# A variant's local debs, installed by the tree's own dpkg (no network: their
+# dependencies must be in the tree already, through --add).
+for d in "${DEBS[@]}"; do
+  b=$(basename "$d")
+  log "installing $b"
+  cp -- "$d" "$R/tmp/$b"
+  chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg -i "/tmp/$b" >&2 \
+    || die "dpkg -i $b failed inside the rootfs (its Depends must come with --add)"
+  rm -f -- "$R/tmp/$b"
+done
 
 printf '%s\n' "$RECIPE" >"$TMP/RECIPE"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh clone of stns-fleet:
-#  1. Debian packages the test suite and the lab need (debootstrap, shellcheck, openssl), as root with apt-get;
+#  1. Debian packages the test suite and the lab need (debootstrap, shellcheck, openssl, gawk, busybox), as root
+#     with apt-get;
 #     and, as root, the cached Debian 12 root filesystem (scripts/debian-rootfs.sh) for the chroot tests and demo;
 #  2. a Node >= 22.12 for npm itself: when the machine's Node is older (Node 20 is end of life), Node 24
 #     is fetched from the npm registry's `node` package into .tools/node;
@@ -16,6 +17,12 @@ command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 # The host scripts seal and open the auth token with openssl: the lab's hosts run them on this machine.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The stns.conf redactor runs on hosts with mawk (Debian, Ubuntu), gawk (Amazon Linux) or BusyBox: the tests
+# compare all of them with its TypeScript twin.
+command -v gawk >/dev/null 2>&1 || missing+=(gawk)
+command -v busybox >/dev/null 2>&1 || missing+=(busybox)
+# setfattr/getfattr: the host-script tests check that xattrs survive a write and a restore.
+command -v setfattr >/dev/null 2>&1 || missing+=(attr)
 if ((${#missing[@]} > 0)); then
 	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
 		say "installing ${missing[*]} (Debian packages)"
@@ -39,5 +46,9 @@ npm ci --no-audit --no-fund
 if [[ $(id -u) == 0 ]] && command -v debootstrap >/dev/null 2>&1; then
 	say "preparing the cached Debian 12 root filesystem (about a minute the first time)"
 	bash scripts/debian-rootfs.sh >/dev/null || say "warning: no Debian root filesystem: the demo runs without its chroot host"
+	# The real libnss-stns-v2, built from ../shared/upstream's source (about 2 minutes the first time, cached):
+	# the real-login and real-module tests run on it.
+	say "preparing the cached Debian 12 root filesystem with the real libnss-stns-v2 (about 2 minutes the first time)"
+	bash scripts/stns-real-rootfs.sh >/dev/null || say "note: no real libnss-stns-v2 image (the upstream tarball is missing or the build failed): the real-login tests skip, and fail in CI"
 fi
 say "ready: try 'npm run demo', 'npm run stns-fleet -- --help', 'npm test'"

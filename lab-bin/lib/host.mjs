@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs';
 /** The host's / ($STNS_FLEET_ROOT without a trailing slash; "" for a real root). */
 export const ROOT = (process.env.STNS_FLEET_ROOT ?? '').replace(/\/+$/, '');
 
-/** A path of the host, in the lab's file system. */
+/** A path of the host, in the lab's file system. One that already lies in the host's tree is taken as is:
+ * the host script passes its staged copies that way (`sshd -t -f $STNS_FLEET_ROOT/var/lib/…/sshd_config`). */
 export function inRoot(p) {
+  if (ROOT !== '' && (p === ROOT || p.startsWith(`${ROOT}/`))) return p;
   return ROOT + p;
 }
 

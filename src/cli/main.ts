@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The stns-fleet command line: parse arguments, run one command, map the outcome to an exit code.
-// Everything the user can cause ends as a one-paragraph message and exit 1, never a stack trace.
+// The stns-fleet command line: parse arguments, run one command, map the outcome to an exit code (the
+// meanings and their precedence are in src/exit-codes.ts). Everything the user can cause ends as a
+// one-paragraph message and exit 1 (130/143 when it came after an interrupt), never a stack trace.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isFleetError } from '../errors.js';
+import { errorExitCode, EXIT, EXIT_CODES_HELP, exitCode, Interrupted, signalExitCode, type InterruptSignal } from '../exit-codes.js';
 import { OS_PROFILE_IDS } from '../profiles/ids.js';
 import { processIo } from '../commands/io.js';
 // Types only: each command's module (and the AWS SDK behind it) loads when that command runs, so `--help`
@@ -17,20 +19,29 @@ import type { VerifyCliOptions } from '../commands/verify.js';
 
 const sdk = async (): Promise<TransportFactory> => (await import('./transport.js')).sdkTransport;
 
-/** Runs a long command whose first Ctrl-C asks it to stop cleanly (it still reports), the second quits. */
+/** The signal that interrupted the running command, if one did: an error after it still exits 130/143. */
+let interruptedBy: InterruptSignal | undefined;
+
+/** Runs a long command whose first SIGINT (Ctrl-C) or SIGTERM asks it to stop cleanly: no new work, in-flight
+ * commands cancelled, every host reported, exit 130/143. A second signal quits at once. */
 async function interruptible(what: string, run: (signal: AbortSignal) => Promise<number>): Promise<void> {
   const ctl = new AbortController();
-  const onSigint = (): void => {
-    if (ctl.signal.aborted) process.exit(130);
-    process.stderr.write(`\nstns-fleet: interrupted: ${what} (Ctrl-C again to quit at once)\n`);
-    ctl.abort();
+  const handler = (sig: InterruptSignal) => (): void => {
+    if (ctl.signal.aborted) process.exit(signalExitCode(sig));
+    interruptedBy = sig;
+    process.stderr.write(`\nstns-fleet: interrupted: ${what} (${sig === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit at once)\n`);
+    ctl.abort(new Interrupted(sig));
   };
+  const onSigint = handler('SIGINT');
+  const onSigterm = handler('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
-    process.exitCode = await run(ctl.signal);
-    if (ctl.signal.aborted) process.exitCode = 130;
+    const code = await run(ctl.signal);
+    process.exitCode = interruptedBy ? exitCode({ interrupted: interruptedBy }) : code;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }
 
@@ -65,7 +76,8 @@ No AWS account? \`npm run demo\` runs all of it against the built-in local lab.
 AWS settings: --profile/--region (or the inventory's aws:), the default credential chain, and
 AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_SSM / _EC2) for a local endpoint.
 
-Exit codes: 0 success, 1 error (the message says what and where); plan: 2 when there are changes.`,
+${EXIT_CODES_HELP.program}
+Other commands: see their --help; 1 is always an error.`,
     );
 
   program
@@ -80,11 +92,11 @@ Exit codes: 0 success, 1 error (the message says what and where); plan: 2 when t
     .command('render')
     .description('write the desired content of every managed file for one OS profile, from a host tree or the stock files')
     .requiredOption('-i, --inventory <file>', 'inventory YAML')
-    .addOption(new Option('--os <os>', 'OS profile').choices([...OS_PROFILE_IDS]).makeOptionMandatory())
+    .addOption(new Option('--os <os>', 'OS profile, or auto to detect it from --root').choices(['auto', ...OS_PROFILE_IDS]).makeOptionMandatory())
     .requiredOption('--out <dir>', 'write each file at its absolute path under DIR (DIR/etc/nsswitch.conf, …)')
     .option('-g, --group <name>', "use this group's settings (default: the group for --os, else the first)")
     .option('--root <dir>', "current files from DIR, laid out like a host's / (default: the profile's stock files)")
-    .option('--arch <arch>', 'host architecture: amd64, arm64, armhf (default: the profile\'s usual one)')
+    .option('--arch <arch>', 'host architecture: amd64, arm64, armhf (default: read from --root, else the profile\'s usual one)')
     .option('--script <file>', 'also write the host script that converges a host to this result (mode 0700)')
     .option('--templates <dir>', 'override templates by file name from DIR (see templates/)')
     .option('--diff', 'print a unified diff of every change (secrets shown as (sensitive))', false)
@@ -121,7 +133,9 @@ Files that carry the auth token are written 0600 under --out. Exit 1 when the ho
       .description('list every host the inventory selects: ID, Name, group, OS, SSM ping status, agent version'),
   )
     .addHelpText('after', '\nHosts that match but cannot be reached (stopped, offline, no agent) are listed as skipped, with the reason.')
-    .action(async (o: CommonOptions) => void (process.exitCode = await (await import('../commands/hosts.js')).hostsCommand(o, await sdk(), io)));
+    .action(async (o: CommonOptions) =>
+      interruptible('stopping after discovery', async (signal) => (await import('../commands/hosts.js')).hostsCommand(o, await sdk(), io, signal)),
+    );
 
   fleetOptions(
     program
@@ -136,13 +150,15 @@ Gathers facts with one read-only Run Command per 50 hosts, reads full file conte
 state, renders, and prints unified diffs (secrets shown as (sensitive)), the AuthorizedKeysCommand sshd will
 really use before → after, the NSS source order, and the packages to install.
 
-Exit codes (as terraform plan -detailed-exitcode): 0 no changes, 2 changes, 1 error (some host could not be planned).
+${EXIT_CODES_HELP.plan}
 
 Examples:
   $ stns-fleet plan -i inventories/prod.yaml
   $ stns-fleet plan -i inventories/prod.yaml -g web --out web.plan.json`,
     )
-    .action(async (o: PlanOptions) => void (process.exitCode = await (await import('../commands/plan.js')).planCommand(o, await sdk(), io)));
+    .action(async (o: PlanOptions) =>
+      interruptible('cancelling in-flight commands', async (signal) => (await import('../commands/plan.js')).planCommand(o, await sdk(), io, signal)),
+    );
 
   fleetOptions(
     program
@@ -162,9 +178,10 @@ Examples:
 Every host script backs up each file it changes (/var/backups/stns-fleet/), refuses if a file changed since
 the plan (drift), validates with sshd -t before reloading, and restores everything byte-identical on any
 failure. The auth token reaches each host sealed to that host's own key: never in clear in SSM history.
-Ctrl-C cancels the in-flight commands and reports what each host ended as.
+Ctrl-C (or SIGTERM), at any phase, stops new work: nothing more is sent, the in-flight commands are cancelled,
+and what each host ended as is reported. A second Ctrl-C quits at once.
 
-Exit codes: 0 every host changed or already converged, 1 otherwise.
+${EXIT_CODES_HELP.apply}
 
 Examples:
   $ stns-fleet apply -i inventories/prod.yaml
@@ -183,8 +200,10 @@ Examples:
       .description('prove every host resolves STNS users and keys (stns-key-wrapper, getent) and sshd uses the keys command')
       .option('-u, --user <name...>', 'users to check (default: the inventory\'s verify.users)'),
   )
-    .addHelpText('after', '\nExit 0 only when every reachable host passes; each failure names the user and why\n(no keys, user unknown, endpoint unreachable, token rejected).')
-    .action(async (o: VerifyCliOptions) => void (process.exitCode = await (await import('../commands/verify.js')).verifyCommand(o, await sdk(), io)));
+    .addHelpText('after', `\nEach failure names the user and why (no keys, user unknown, endpoint unreachable, token rejected).\n\n${EXIT_CODES_HELP.verify}`)
+    .action(async (o: VerifyCliOptions) =>
+      interruptible('cancelling in-flight commands', async (signal) => (await import('../commands/verify.js')).verifyCommand(o, await sdk(), io, signal)),
+    );
 
   fleetOptions(
     program
@@ -207,7 +226,7 @@ pi.names or pi.name_prefix), and deregisters the old ID once every board has mov
 reported; the next run moves them. Activations are always deleted. See docs/raspberry-pi.md.
 
 Exit codes: 0 nothing to do or every board moved, 2 something left for a later run (or --dry-run found
-clones), 1 a board failed, interrupted, or declined.
+clones), 1 a board failed or declined, 130/143 interrupted (SIGINT/SIGTERM).
 
 Examples:
   $ stns-fleet reactivate -i inventories/prod.yaml --dry-run
@@ -290,18 +309,18 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1; // commander already printed it
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : errorExitCode(); // commander already printed it
     if (isFleetError(e)) {
       process.stderr.write(`stns-fleet: error: ${e.message}\n`);
       for (const d of e.details) process.stderr.write(`${d}\n`);
       if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
-      return 1;
+      return errorExitCode(interruptedBy);
     }
     const err = e as Error;
     process.stderr.write(`stns-fleet: internal error: ${err.message}\n`);
     if (process.env['STNS_FLEET_DEBUG']) process.stderr.write(`${err.stack ?? ''}\n`);
     else process.stderr.write('This is a bug in stns-fleet; run again with STNS_FLEET_DEBUG=1 for a stack trace and report it.\n');
-    return 1;
+    return errorExitCode(interruptedBy);
   }
 }
 

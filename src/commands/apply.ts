@@ -1,16 +1,19 @@
 // `stns-fleet apply [plan.json]`: show the plan, ask (unless --yes), then roll out: canary, verify the
-// canary, the rest under the concurrency and error budget. Ctrl-C cancels the in-flight commands and still
-// reports every host. With a saved plan, exactly that plan is applied: a host that drifted since refuses.
-import { readFile } from 'node:fs/promises';
+// canary, the rest under the concurrency and error budget. An interrupt (Ctrl-C, SIGTERM: the signal) at any
+// phase stops new work, cancels the in-flight commands and still reports every host. With a saved plan,
+// exactly that plan is applied: a host that drifted since refuses. Exit codes: src/exit-codes.ts.
 import { FleetError } from '../errors.js';
-import { countByStatus, planExitCode, type FleetPlan } from '../fleet/plan.js';
-import { applyPlan, type ApplyEvent, type RolloutSettings } from '../fleet/rollout.js';
+import { countByStatus, type FleetPlan, type InventoryRef } from '../fleet/plan.js';
+import { bindSavedPlan } from '../plan/bind.js';
+import { readPlanFile, type SavedPlan } from '../plan/plan-file.js';
+import { exitCode, interruptedLabel, interruption, planFacts } from '../exit-codes.js';
+import { applyPlan, notApplied, planned, type ApplyEvent, type ApplyReport, type RolloutSettings } from '../fleet/rollout.js';
 import { verifyHosts } from '../fleet/verify-run.js';
 import { rolloutOf, verifyUsersOf } from '../inventory/resolve.js';
 import { amount, type Amount } from '../inventory/schema.js';
 import { applyJson, applyText } from '../output/apply-report.js';
 import { planText } from '../output/plan-report.js';
-import { progressMode, runSteps } from '../output/progress.js';
+import { progressFor, runSteps, stepFailed } from '../output/progress.js';
 import { scrubbingIo, type Io } from './io.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
 import { openSession, resolveSecrets, type CommonOptions, type TransportFactory } from './session.js';
@@ -26,20 +29,6 @@ export interface ApplyCliOptions extends Omit<CommonOptions, 'inventory'> {
   timeout?: string;
 }
 
-export async function readPlanFile(file: string): Promise<FleetPlan> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new FleetError('USAGE', `${file}: not a readable plan file (${(e as Error).message})`, { hint: 'make one with `stns-fleet plan -i FILE --out plan.json`' });
-  }
-  const p = raw as Partial<FleetPlan>;
-  if (p.format !== 'stns-fleet-plan' || p.version !== 1 || !Array.isArray(p.units) || !Array.isArray(p.hosts) || typeof p.inventory !== 'string') {
-    throw new FleetError('USAGE', `${file}: not a stns-fleet plan (version 1)`, { hint: 'make one with `stns-fleet plan -i FILE --out plan.json`' });
-  }
-  return p as FleetPlan;
-}
-
 function amountOption(v: string | undefined, flag: string, min: number): Amount | undefined {
   if (v === undefined) return undefined;
   const parsed = amount(flag, min, min === 0 ? 0 : 1, `${min} or "10%"`).safeParse(/^\d+$/.test(v) ? Number(v) : v);
@@ -53,33 +42,63 @@ export function parseDuration(v: string): number {
   return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) * 1000;
 }
 
+/** A saved plan applies only to the inventory it was made from, unchanged, and to the groups it planned. */
+function checkSavedInventory(saved: SavedPlan, now: InventoryRef, o: ApplyCliOptions): void {
+  const file = o.planFile!;
+  if (o.group && o.group.length > 0 && JSON.stringify([...o.group].sort()) !== JSON.stringify([...saved.groups].sort())) {
+    throw new FleetError('USAGE', `${file} was planned for group(s) ${saved.groups.join(', ')}; -g cannot change that`, { hint: 'apply it without -g, or make a new plan with the groups you want' });
+  }
+  if (now.sha256 !== saved.inventory.sha256) {
+    throw new FleetError('USAGE', `${now.path} changed since ${file} was made (its sha256 differs): nothing was applied`, {
+      hint: 'run `stns-fleet plan --out FILE` again, review it, and apply the new file',
+    });
+  }
+}
+
 export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportFactory, rawIo: Io, signal?: AbortSignal): Promise<number> {
   const saved = o.planFile ? await readPlanFile(o.planFile) : undefined;
-  const inventory = o.inventory ?? saved?.inventory;
+  const inventory = o.inventory ?? saved?.inventory.path;
   if (!inventory) throw new FleetError('USAGE', 'apply needs -i INVENTORY or a saved plan file', { hint: 'stns-fleet apply -i inventories/prod.yaml, or stns-fleet apply plan.json' });
-  const s = await openSession({ ...o, inventory }, makeTransport);
+  const s = await openSession({ ...o, inventory, ...(saved ? { group: saved.groups } : {}) }, makeTransport);
+  if (saved) checkSavedInventory(saved, s.inventoryRef, o);
   const secrets = await resolveSecrets(s);
   const io = scrubbingIo(rawIo, () => secrets.values());
-  const mode = progressMode(o);
+  const mode = progressFor(o, io);
   for (const w of s.warnings) io.err(`${w}\n`);
   const deadline = o.timeout ? Date.now() + parseDuration(o.timeout) : undefined;
 
-  const plan = saved ?? (await discoverAndPlan(s, secrets, mode, { ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) })).plan;
+  // A saved plan is bound to a fresh one (src/plan/bind.ts): only what both agree on is applied.
+  const fresh = (await discoverAndPlan(s, secrets, mode, { ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) })).plan;
+  const plan = saved ? bindSavedPlan(saved, fresh, o.planFile!) : fresh;
   if (!o.json) io.out(planText(plan));
   const c = countByStatus(plan);
-  if (c.change === 0) {
-    if (o.json) io.out(`${JSON.stringify(applyJson(plan, undefined), null, 2)}\n`);
-    else io.out('Nothing to apply.\n');
-    return planExitCode(plan) === 1 ? 1 : 0;
-  }
+  const report = (r: ApplyReport | undefined): number => {
+    if (o.json) io.out(`${JSON.stringify(applyJson(plan, r), null, 2)}\n`);
+    else io.out(r ? applyText(plan, r) : 'Nothing to apply.\n');
+    // Nothing applied (r undefined): the hosts as planned, e.g. drifted ones of a saved plan, still count.
+    const outcomes = r?.outcomes ?? plan.hosts.map((h) => planned(h)).filter((x) => x !== undefined);
+    const failed = r?.stopped !== undefined || outcomes.some((x) => x.outcome === 'failed' || x.outcome === 'drifted' || x.outcome === 'cancelled');
+    const p = planFacts(c);
+    return exitCode({ interrupted: interruption(signal), failed: failed || p.failed, incomplete: p.incomplete });
+  };
+  // Interrupted before the rollout (while planning, or at the prompt): nothing is sent, every host reported.
+  const notStarted = (): number | undefined => {
+    const sig = interruption(signal);
+    return sig ? report(notApplied(plan, `${interruptedLabel(sig)} before the rollout: nothing was changed`)) : undefined;
+  };
+  const early = notStarted();
+  if (early !== undefined) return early;
+  if (c.change === 0) return report(undefined);
   if (!o.yes) {
     if (!rawIo.confirm) {
       throw new FleetError('USAGE', 'refusing to prompt for confirmation: stdin is not a terminal', { hint: 'review the plan, then run again with --yes' });
     }
-    const ok = await rawIo.confirm(`\nApply these changes to ${c.change} host(s)? Only "yes" is accepted: `);
+    const ok = await rawIo.confirm(`\nApply these changes to ${c.change} host(s)? Only "yes" is accepted: `, signal);
+    const interrupted = notStarted();
+    if (interrupted !== undefined) return interrupted;
     if (!ok) {
       io.err('Apply cancelled; nothing was changed.\n');
-      return 1;
+      return exitCode({ failed: true });
     }
   }
 
@@ -90,7 +109,7 @@ export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportF
     maxErrors: amountOption(o.maxErrors, '--max-errors', 0) ?? inv.maxErrors,
   };
   const usersOf = (g: string): string[] => verifyUsersOf(s.inventory, g);
-  let report: Awaited<ReturnType<typeof applyPlan>> | undefined;
+  let applied: ApplyReport | undefined;
   let say: (l: string) => void = () => undefined;
   const total = c.change;
   const changing = new Set(plan.hosts.filter((h) => h.status === 'change').map((h) => h.id));
@@ -106,7 +125,7 @@ export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportF
         title: `Applying to ${total} host(s): canary ${JSON.stringify(rollout.canary)}, max concurrency ${JSON.stringify(rollout.maxConcurrency)}, max errors ${JSON.stringify(rollout.maxErrors)}`,
         run: async (sayLine) => {
           say = sayLine;
-          report = await applyPlan({
+          applied = await applyPlan({
             plan,
             transport: s.transport,
             secrets,
@@ -116,23 +135,20 @@ export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportF
             onEvent,
             verifyCanary: async (ids) => {
               const targets = verifyTargets(plan, ids, usersOf);
-              const v = await verifyHosts(s.transport, targets, secrets, { onUpdate: progressCounter(ids.length, sayLine, 'verified') });
+              const v = await verifyHosts(s.transport, targets, secrets, { ...(signal ? { signal } : {}), onUpdate: progressCounter(ids.length, sayLine, 'verified') });
               const bad = v.filter((x) => !x.ok);
               return { ok: bad.length === 0, detail: bad.map((b) => `${b.id}: ${b.problems.join('; ')}`).join(' | ') };
             },
           });
-          const n = report.outcomes.filter((x) => x.outcome === 'changed').length;
-          return report.stopped ? `Apply stopped: ${report.stopped}` : `Applied: ${n} host(s) changed`;
+          const n = applied.outcomes.filter((x) => x.outcome === 'changed').length;
+          // A stopped rollout ends its step as failed (✖), never as done.
+          return applied.stopped ? stepFailed(`Apply stopped: ${applied.stopped}`) : `Applied: ${n} host(s) changed`;
         },
       },
     ],
     mode,
   ).catch((e: unknown) => {
-    if (!report) throw e;
+    if (!applied) throw e;
   });
-  const r = report!;
-  if (o.json) io.out(`${JSON.stringify(applyJson(plan, r), null, 2)}\n`);
-  else io.out(applyText(plan, r));
-  const failed = r.outcomes.some((x) => x.outcome === 'failed' || x.outcome === 'drifted' || x.outcome === 'cancelled');
-  return r.stopped || failed ? 1 : 0;
+  return report(applied!);
 }

@@ -18,7 +18,8 @@ export function describeOutcome(plan: HostPlan): string[] {
   for (const c of plan.changes) {
     if (c.action === 'noop' && c.file.content === null) continue; // absent and staying absent: not worth a line
     const owner = c.file.ownership === 'enforce' ? ` ${MODE(c.file.mode)} root:root` : '';
-    lines.push(`${changeSymbol(c)} ${c.file.path.padEnd(w)}  ${c.action === 'noop' ? 'in sync' : c.action}${c.action === 'noop' ? '' : owner}`);
+    const repo = c.file.role === 'repo' && c.action !== 'noop' ? ' (the STNS package repository, for the install)' : '';
+    lines.push(`${changeSymbol(c)} ${c.file.path.padEnd(w)}  ${c.action === 'noop' ? 'in sync' : c.action}${c.action === 'noop' ? '' : owner}${repo}`);
   }
   const s = d.sshd;
   if (s.strategy === 'unchanged' && !s.error) lines.push(`sshd: AuthorizedKeysCommand ${keys(s.before)}: already right`);

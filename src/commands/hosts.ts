@@ -1,6 +1,8 @@
-// `stns-fleet hosts`: every host the inventory selects, reachable or not, with what SSM knows of it.
+// `stns-fleet hosts`: every host the inventory selects, reachable or not, with what SSM knows of it. Exit 0:
+// skipped hosts are part of the listing, not a failure (src/exit-codes.ts); 130/143 when interrupted.
+import { EXIT, exitCode, interruption } from '../exit-codes.js';
 import { resolveFleet } from '../fleet/hosts.js';
-import { progressMode, runSteps } from '../output/progress.js';
+import { progressFor, runSteps } from '../output/progress.js';
 import type { Io } from './io.js';
 import { openSession, type CommonOptions, type TransportFactory } from './session.js';
 import type { Fleet } from '../fleet/hosts.js';
@@ -10,11 +12,11 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n');
 }
 
-export async function hostsCommand(o: CommonOptions, makeTransport: TransportFactory, io: Io): Promise<number> {
+export async function hostsCommand(o: CommonOptions, makeTransport: TransportFactory, io: Io, signal?: AbortSignal): Promise<number> {
   const s = await openSession(o, makeTransport);
   for (const w of s.warnings) io.err(`${w}\n`);
   let fleet: Fleet = { hosts: [], notFound: [] };
-  await runSteps([{ title: 'Discovering hosts', run: async () => void (fleet = await resolveFleet(s.inventory, s.transport, s.groups, { tags: true })) }], progressMode(o));
+  await runSteps([{ title: 'Discovering hosts', run: async () => void (fleet = await resolveFleet(s.inventory, s.transport, s.groups, { tags: true })) }], progressFor(o, io));
   if (o.json) {
     io.out(`${JSON.stringify({ hosts: fleet.hosts, notFound: fleet.notFound }, null, 2)}\n`);
   } else {
@@ -25,5 +27,5 @@ export async function hostsCommand(o: CommonOptions, makeTransport: TransportFac
     for (const n of fleet.notFound) rows.push([n.id, '-', n.group, '-', '-', '-', 'not found: neither EC2 nor SSM knows this ID']);
     io.out(`${table(rows)}\n\n${fleet.hosts.filter((h) => !h.skip).length} ready, ${fleet.hosts.filter((h) => h.skip).length} skipped, ${fleet.notFound.length} not found.\n`);
   }
-  return 0;
+  return signal ? exitCode({ interrupted: interruption(signal) }) : EXIT.OK;
 }

@@ -1,10 +1,13 @@
 // The shared front half of plan, apply and verify: discover the hosts, gather their facts, build the plan.
+// An interrupt (the signal) stops new work between and within the steps: no facts command is sent after it,
+// the one in flight is cancelled, and the plan is still built from what was gathered, every host in it
+// (those whose facts were not read are unreachable, "interrupted"), so the command can report every host.
 import { gatherFacts, type Gathered } from '../fleet/gather.js';
 import { online, resolveFleet, type Fleet } from '../fleet/hosts.js';
 import { buildFleetPlan, countByStatus, type FleetPlan } from '../fleet/plan.js';
-import type { ProgressMode, Step } from '../output/progress.js';
-import { runSteps } from '../output/progress.js';
+import { runSteps, stepFailed, type Progress, type Step } from '../output/progress.js';
 import type { SecretValues } from '../render/secrets.js';
+import { interruptedLabel, interruption } from '../exit-codes.js';
 import type { Session } from './session.js';
 
 export interface Planned {
@@ -25,39 +28,61 @@ export function progressCounter(total: number, say: (l: string) => void, verb: s
 export async function discoverAndPlan(
   s: Session,
   secrets: Map<string, SecretValues>,
-  mode: ProgressMode,
+  progress: Progress,
   o: { signal?: AbortSignal; deadline?: number } = {},
 ): Promise<Planned> {
   let fleet: Fleet = { hosts: [], notFound: [] };
   let gathered: Gathered = { hosts: new Map(), states: new Map(), fetches: 0 };
   let plan: FleetPlan | undefined;
+  const stopped = (): string | undefined => {
+    const sig = interruption(o.signal);
+    return sig ? interruptedLabel(sig) : undefined;
+  };
+  const build = (): FleetPlan => buildFleetPlan({ inventory: s.inventory, inventoryRef: s.inventoryRef, groups: s.groups, fleet, gathered, templates: s.templates, secrets });
   const steps: Step[] = [
     {
       title: `Discovering the hosts of ${s.groups.length} group(s)`,
       run: async () => {
         fleet = await resolveFleet(s.inventory, s.transport, s.groups);
         const skipped = fleet.hosts.length - online(fleet).length;
-        return `Found ${fleet.hosts.length} host(s): ${online(fleet).length} online, ${skipped} skipped${fleet.notFound.length ? `, ${fleet.notFound.length} not found` : ''}`;
+        const found = `Found ${fleet.hosts.length} host(s): ${online(fleet).length} online, ${skipped} skipped${fleet.notFound.length ? `, ${fleet.notFound.length} not found` : ''}`;
+        const why = stopped();
+        return why ? stepFailed(`${found}; ${why}`) : found;
       },
     },
     {
       title: 'Gathering facts',
       run: async (say) => {
         const ids = online(fleet).map((h) => h.id);
+        const before = stopped();
+        if (before) return stepFailed(`Gathering facts: ${before}, none sent`);
         gathered = await gatherFacts(s.transport, ids, s.templates, { ...o, onUpdate: progressCounter(ids.length, say, 'answered') });
         const ok = [...gathered.hosts.values()].filter((h) => h.header).length;
-        return `Facts from ${ok}/${ids.length} host(s): ${gathered.states.size} distinct state(s), ${gathered.fetches} full read(s)`;
+        const text = `Facts from ${ok}/${ids.length} host(s): ${gathered.states.size} distinct state(s), ${gathered.fetches} full read(s)`;
+        const why = stopped();
+        return why ? stepFailed(`${text}; ${why}`) : text;
       },
     },
     {
       title: 'Rendering the plan',
       run: async () => {
-        plan = buildFleetPlan({ inventory: s.inventory, inventoryPath: s.inventoryPath, fleet, gathered, templates: s.templates, secrets });
+        const why = stopped();
+        if (why) return stepFailed(`Rendering the plan: ${why}`);
+        plan = build();
         const c = countByStatus(plan);
         return `Planned: ${c.change} to change, ${c.unchanged} unchanged`;
       },
     },
   ];
-  await runSteps(steps, mode);
-  return { fleet, gathered, plan: plan! };
+  await runSteps(steps, progress);
+  const why = stopped();
+  if (why) {
+    // Every online host is in the plan: those without facts as unreachable, with the reason.
+    for (const h of online(fleet)) {
+      const f = gathered.hosts.get(h.id);
+      if (!f) gathered.hosts.set(h.id, { error: `${why} before its facts were read` });
+      else if (!f.header) gathered.hosts.set(h.id, { ...f, error: `${why}: ${f.error ?? 'no facts'}` });
+    }
+  }
+  return { fleet, gathered, plan: plan && !why ? plan : build() };
 }

@@ -4,8 +4,8 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
-import { archOf } from '../host/identity.js';
-import { identityOf } from '../host/identity.js';
+import { archOf, identityOf } from '../host/identity.js';
+import { archFromRoot } from '../host/root-arch.js';
 import { snapshotFromRoot } from '../host/snapshot.js';
 import { generateHostScript } from '../host-script/generate.js';
 import { loadInventoryWithWarnings } from '../inventory/load.js';
@@ -16,11 +16,11 @@ import { planHost, type HostPlan } from '../plan/host-plan.js';
 import { chooseProfile, profileById } from '../profiles/index.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { OsProfile } from '../profiles/types.js';
-import { desiredState } from '../render/desired.js';
-import { materialize, scrub, type SecretValues } from '../render/secrets.js';
+import { desiredState, repoFiles } from '../render/desired.js';
+import { materialize, scrub, stnsSecretValues, type SecretValues } from '../render/secrets.js';
 import { stockSnapshot, STOCK_DIR } from '../render/stock.js';
 import { loadTemplates } from '../render/templates.js';
-import { watchFor } from '../render/watch.js';
+import { IDENTITY_FILES, watchFor } from '../render/watch.js';
 import { describeOutcome } from './describe.js';
 
 export interface RenderOptions {
@@ -59,10 +59,36 @@ export async function renderCommand(o: RenderOptions, env: NodeJS.ProcessEnv = p
   const err: string[] = [];
   const { inventory, warnings } = await loadInventoryWithWarnings(o.inventory);
   for (const w of warnings) err.push(formatProblem(w));
-  const profile = profileById(o.os);
-  const arch = o.arch ? archOf(o.arch) : profile.defaultArch;
-  if (o.arch && arch === 'other') throw new FleetError('USAGE', `unknown architecture "${o.arch}"`, { hint: 'use amd64, arm64 or armhf (or x86_64, aarch64, armv7l)' });
   const notes: string[] = [];
+  const wantedArch = o.arch ? archOf(o.arch) : undefined;
+  if (o.arch && wantedArch === 'other') throw new FleetError('USAGE', `unknown architecture "${o.arch}"`, { hint: 'use amd64, arm64 or armhf (or x86_64, aarch64, armv7l)' });
+  if (o.os === 'auto' && !o.root) {
+    throw new FleetError('USAGE', 'render --os auto detects the OS from a host tree: give --root DIR', { hint: 'or name the OS, e.g. --os debian-13' });
+  }
+  // A tree says what it is: its architecture from its own files (dpkg, the ELF header of /bin/sh), its OS from
+  // os-release and the Raspberry Pi markers. What it says is never overridden: a contradiction is an error.
+  const rootArch = o.root ? await archFromRoot(o.root) : undefined;
+  if (wantedArch && rootArch && rootArch.arch !== wantedArch) {
+    throw new FleetError('RENDER', `${o.root}: --arch ${o.arch} but the tree is ${rootArch.arch} (from ${rootArch.from})`, { hint: 'leave --arch out: it is read from the tree' });
+  }
+  let profile: OsProfile;
+  if (o.os === 'auto') {
+    const seen = identityOf(await snapshotFromRoot(o.root!, { paths: IDENTITY_FILES, dirs: [] }), wantedArch ?? rootArch?.arch ?? 'amd64');
+    const chosen = chooseProfile(seen, 'auto');
+    if ('error' in chosen) throw new FleetError('RENDER', `${o.root}: ${chosen.error}`);
+    profile = chosen;
+  } else {
+    profile = profileById(o.os);
+  }
+  const arch = wantedArch ?? rootArch?.arch ?? profile.defaultArch;
+  if (o.root && !wantedArch) {
+    notes.push(
+      rootArch
+        ? `architecture ${arch}, from ${rootArch.from} in ${o.root}`
+        : `${o.root} does not say its architecture (no var/lib/dpkg, no ELF /bin/sh): assuming ${arch}, the usual one for ${profile.id}; give --arch to say otherwise`,
+    );
+  }
+  if (o.os === 'auto') notes.push(`detected ${profile.id} (${profile.label}) from ${o.root}`);
   const group = pickGroup(inventory, profile, o.group, notes);
   const settings = hostSettingsFor(inventory, group);
 
@@ -71,20 +97,21 @@ export async function renderCommand(o: RenderOptions, env: NodeJS.ProcessEnv = p
   const snapshot = o.root ? await snapshotFromRoot(o.root, watch) : await stockSnapshot(profile, arch, watch);
   const identity = identityOf(snapshot, arch, o.root ? {} : { raspberryPi: profile.id === 'raspberry-pi-os' });
   if (o.root) {
-    const chosen = chooseProfile(identity, profile.id);
+    const chosen = chooseProfile(identity, profile.id, `--os ${profile.id} was given`);
     if ('error' in chosen) throw new FleetError('RENDER', `${o.root}: ${chosen.error}`);
   }
 
-  const secrets: SecretValues = {};
   const ref = settings.stns.authToken;
+  let token: string | undefined;
   if (ref) {
     if (ref.kind === 'ssm_parameter' && !o.script) {
-      secrets.auth_token = `<auth_token from SSM parameter ${ref.name}, resolved at apply>`;
+      token = `<auth_token from SSM parameter ${ref.name}, resolved at apply>`;
       notes.push(`the auth token of group "${group}" comes from SSM parameter ${ref.name}: the rendered stns.conf carries a marker instead`);
     } else {
-      secrets.auth_token = resolveSecret(ref, env, authTokenLabel(group));
+      token = resolveSecret(ref, env, authTokenLabel(group));
     }
   }
+  const secrets = stnsSecretValues(settings.stns.httpHeaders, token);
 
   const desired = desiredState({
     profile,
@@ -97,10 +124,16 @@ export async function renderCommand(o: RenderOptions, env: NodeJS.ProcessEnv = p
   const plan = planHost(desired, snapshot, secrets);
   const from = o.root ? o.root : profile.stockLayers(arch).map((l) => path.join(path.relative(process.cwd(), STOCK_DIR) || '.', l)).join(' + ');
   out.push(`render: ${profile.id} (${profile.label}, ${arch}), group "${group}", current files from ${from}`);
-  for (const n of notes) out.push(`  note: ${n}`);
+  for (const n of [...notes, ...desired.notes]) out.push(`  note: ${n}`);
   await writeFiles(plan, o.out, secrets, out);
   out.push(...describeOutcome(plan).map((l) => `  ${l}`));
   if (o.diff) for (const c of plan.changes) if (c.action !== 'noop') out.push(fileDiff(c));
+  if (desired.packages && !o.packagesPresent) {
+    // Whether the packages are there is known only on the host: the repository files it would write first.
+    const repo = planHost({ ...desired, files: repoFiles(desired.packages) }, snapshot, {}).changes.filter((c) => c.action !== 'noop');
+    if (repo.length > 0) out.push(`  if the packages are missing, the host script first writes: ${repo.map((c) => c.file.path).join(', ')}`);
+    if (o.diff) for (const c of repo) out.push(fileDiff(c));
+  }
   for (const w of desired.warnings) err.push(`warning: ${w}`);
 
   if (desired.problems.length > 0) {

@@ -1,12 +1,15 @@
 // What every fleet command starts from: the validated inventory, the templates, a transport to AWS (or the
 // local lab, through AWS_ENDPOINT_URL), and the groups' auth tokens resolved on this machine (env, or SSM
 // Parameter Store through the operator's credentials). Secrets stay in memory; nothing here prints them.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { FleetError } from '../errors.js';
+import type { InventoryRef } from '../fleet/plan.js';
 import { loadInventoryWithWarnings } from '../inventory/load.js';
 import { formatProblem } from '../inventory/problems.js';
 import { authTokenLabel, groupNames, hostSettingsFor, resolveSecret } from '../inventory/resolve.js';
 import type { Inventory } from '../inventory/schema.js';
-import type { SecretValues } from '../render/secrets.js';
+import { stnsSecretValues, type SecretValues } from '../render/secrets.js';
 import { loadTemplates, type Templates } from '../render/templates.js';
 import type { ManagedNodeAdmin, Transport } from '../transport/types.js';
 
@@ -26,6 +29,8 @@ export type TransportFactory = (aws: { region: string; profile?: string }) => Fl
 export interface Session {
   inventory: Inventory;
   inventoryPath: string;
+  /** What a saved plan records of the inventory: its absolute path and the sha256 of its bytes. */
+  inventoryRef: InventoryRef;
   groups: string[];
   transport: FleetTransport;
   templates: Templates;
@@ -33,7 +38,8 @@ export interface Session {
 }
 
 export async function openSession(o: CommonOptions, makeTransport: TransportFactory): Promise<Session> {
-  const { inventory, warnings } = await loadInventoryWithWarnings(o.inventory);
+  const { inventory, warnings, text } = await loadInventoryWithWarnings(o.inventory);
+  const inventoryRef = { path: path.resolve(o.inventory), sha256: createHash('sha256').update(text).digest('hex') };
   const all = groupNames(inventory);
   const groups = o.group && o.group.length > 0 ? o.group : all;
   for (const g of groups) {
@@ -43,7 +49,7 @@ export async function openSession(o: CommonOptions, makeTransport: TransportFact
   const profile = o.profile ?? inventory.aws.profile;
   const transport = makeTransport({ region, ...(profile ? { profile } : {}) });
   const templates = await loadTemplates(o.templates, ['keys/stns-repo.asc', 'host/converge.sh', 'host/facts.sh']);
-  return { inventory, inventoryPath: o.inventory, groups, transport, templates, warnings: warnings.map(formatProblem) };
+  return { inventory, inventoryPath: o.inventory, inventoryRef, groups, transport, templates, warnings: warnings.map(formatProblem) };
 }
 
 /** Each group's auth token: env and plaintext here, SSM parameters through the operator's credentials. */
@@ -51,15 +57,14 @@ export async function resolveSecrets(s: Session, env: NodeJS.ProcessEnv = proces
   const out = new Map<string, SecretValues>();
   const cache = new Map<string, Promise<string>>();
   for (const g of s.groups) {
-    const ref = hostSettingsFor(s.inventory, g).stns.authToken;
-    if (!ref) {
-      out.set(g, {});
-      continue;
-    }
-    if (ref.kind === 'ssm_parameter') {
+    const stns = hostSettingsFor(s.inventory, g).stns;
+    const ref = stns.authToken;
+    let token: string | undefined;
+    if (ref?.kind === 'ssm_parameter') {
       if (!cache.has(ref.name)) cache.set(ref.name, s.transport.getParameter(ref.name));
-      out.set(g, { auth_token: await cache.get(ref.name)! });
-    } else out.set(g, { auth_token: resolveSecret(ref, env, authTokenLabel(g)) });
+      token = await cache.get(ref.name)!;
+    } else if (ref) token = resolveSecret(ref, env, authTokenLabel(g));
+    out.set(g, stnsSecretValues(stns.httpHeaders, token));
   }
   return out;
 }

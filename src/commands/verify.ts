@@ -1,13 +1,15 @@
 // `stns-fleet verify`: every reachable host must resolve the verify users through STNS (keys and passwd)
-// and run the expected keys command in sshd. Exit 0 only when every reachable host passes.
+// and run the expected keys command in sshd. Exit codes (src/exit-codes.ts): 0 every selected host passes, 3
+// every verified host passes but some were skipped or unreachable, 1 a failure, 130/143 interrupted.
 import { FleetError } from '../errors.js';
+import { exitCode, interruptedLabel, interruption } from '../exit-codes.js';
 import type { FleetPlan } from '../fleet/plan.js';
 import type { HostVerdict } from '../fleet/verify.js';
 import { verifyHosts, type VerifyTarget } from '../fleet/verify-run.js';
 import { verifyUsersOf } from '../inventory/resolve.js';
 import { USER_NAME_RE } from '../inventory/schema.js';
 import { hostLabel } from '../output/host-label.js';
-import { progressMode, runSteps } from '../output/progress.js';
+import { progressFor, runSteps, stepFailed } from '../output/progress.js';
 import { scrubbingIo, type Io } from './io.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
 import { openSession, resolveSecrets, type CommonOptions, type TransportFactory } from './session.js';
@@ -36,32 +38,39 @@ export function verifyTargets(plan: FleetPlan, ids: string[], usersOf: (group: s
   });
 }
 
-export async function verifyCommand(o: VerifyCliOptions, makeTransport: TransportFactory, rawIo: Io): Promise<number> {
+export async function verifyCommand(o: VerifyCliOptions, makeTransport: TransportFactory, rawIo: Io, signal?: AbortSignal): Promise<number> {
   for (const u of o.user ?? []) {
     if (!USER_NAME_RE.test(u)) throw new FleetError('USAGE', `--user ${JSON.stringify(u)} is not a valid user name`);
   }
   const s = await openSession(o, makeTransport);
   const secrets = await resolveSecrets(s);
   const io = scrubbingIo(rawIo, () => secrets.values());
-  const mode = progressMode(o);
-  const { plan, fleet } = await discoverAndPlan(s, secrets, mode);
+  const progress = progressFor(o, io);
+  const { plan, fleet } = await discoverAndPlan(s, secrets, progress, signal ? { signal } : {});
   const usersOf = (g: string): string[] => (o.user && o.user.length > 0 ? o.user : verifyUsersOf(s.inventory, g));
   const reachable = plan.hosts.filter((h) => h.status === 'change' || h.status === 'unchanged');
   let verdicts: HostVerdict[] = [];
-  await runSteps(
-    [
-      {
-        title: `Verifying ${reachable.length} host(s)`,
-        run: async (say) => {
-          verdicts = await verifyHosts(s.transport, verifyTargets(plan, reachable.map((h) => h.id), usersOf), secrets, {
-            onUpdate: progressCounter(reachable.length, say, 'verified'),
-          });
-          return `Verified: ${verdicts.filter((v) => v.ok).length}/${verdicts.length} host(s) pass`;
+  // Interrupted while planning: nothing is sent; every reachable host is reported as not verified.
+  const before = interruption(signal);
+  if (!before) {
+    await runSteps(
+      [
+        {
+          title: `Verifying ${reachable.length} host(s)`,
+          run: async (say) => {
+            verdicts = await verifyHosts(s.transport, verifyTargets(plan, reachable.map((h) => h.id), usersOf), secrets, {
+              ...(signal ? { signal } : {}),
+              onUpdate: progressCounter(reachable.length, say, 'verified'),
+            });
+            const text = `Verified: ${verdicts.filter((v) => v.ok).length}/${verdicts.length} host(s) pass`;
+            const sig = interruption(signal);
+            return sig ? stepFailed(`${text}; ${interruptedLabel(sig)}`) : text;
+          },
         },
-      },
-    ],
-    mode,
-  );
+      ],
+      progress,
+    );
+  }
   const planned = new Map(plan.hosts.map((h) => [h.id, h]));
   // A host the plan would still change is not converged, whatever its lookups say.
   for (const v of verdicts) {
@@ -70,9 +79,22 @@ export async function verifyCommand(o: VerifyCliOptions, makeTransport: Transpor
       v.problems.unshift('not converged: `stns-fleet plan` shows changes for this host');
     }
   }
-  const others = plan.hosts.filter((h) => h.status !== 'change' && h.status !== 'unchanged');
+  const verified = new Set(verdicts.map((v) => v.id));
+  const others = plan.hosts
+    .filter((h) => !verified.has(h.id))
+    .map((h) => (before && (h.status === 'change' || h.status === 'unchanged') ? { ...h, status: 'not verified' as const, reason: `${interruptedLabel(before)} before it was verified` } : h));
+  const interrupted = interruption(signal);
+  const bad = verdicts.filter((v) => !v.ok).length;
+  const code = exitCode({
+    interrupted,
+    // A host that could not be planned cannot pass; neither can a run that verified nothing at all.
+    failed: bad > 0 || plan.hosts.some((h) => h.status === 'error') || plan.hosts.length === 0,
+    incomplete: others.length > 0,
+  });
   if (o.json) {
-    io.out(`${JSON.stringify({ ok: verdicts.every((v) => v.ok), hosts: verdicts, notVerified: others.map(({ sealKey: _k, ...h }) => h), notFound: fleet.notFound }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ ok: verdicts.every((v) => v.ok), hosts: verdicts, notVerified: others.map(({ sealKey: _k, ...h }) => h), notFound: fleet.notFound, ...(interrupted ? { interrupted: interruptedLabel(interrupted) } : {}) }, null, 2)}\n`,
+    );
   } else {
     const lines: string[] = [];
     for (const v of verdicts) {
@@ -81,9 +103,10 @@ export async function verifyCommand(o: VerifyCliOptions, makeTransport: Transpor
       else lines.push(`FAIL  ${who}:`, ...v.problems.map((p) => `        ${p}`));
     }
     for (const h of others) lines.push(`skip  ${hostLabel(h)}: ${h.status}: ${h.reason ?? ''}`);
-    const bad = verdicts.filter((v) => !v.ok).length;
     lines.push('', `Verify: ${verdicts.length - bad} passed, ${bad} failed, ${others.length} not verified.`);
+    if (plan.hosts.length === 0) lines.push('Nothing verified: the inventory selects no host.');
+    if (interrupted) lines.push(`Verify ${interruptedLabel(interrupted)}.`);
     io.out(`${lines.join('\n')}\n`);
   }
-  return verdicts.length > 0 && verdicts.every((v) => v.ok) ? 0 : 1;
+  return code;
 }

@@ -13,6 +13,8 @@ export interface FactsHeader {
   digest: string;
   /** The host's seal public key (base64 DER), or null when the host has no openssl. */
   sealKey: string | null;
+  /** Per secret-bearing file: the sha256 of its real bytes, sealed to the run's report key (base64). */
+  sealedDigests: Map<string, string>;
 }
 
 /** One distinct host state: everything plan needs to render for it. */
@@ -27,12 +29,19 @@ export interface HostState {
 }
 
 const HEADER = /^STNS_FLEET_FACTS v1 ([0-9a-f]{64}) (\S+)$/m;
+const SECRET_LINE = 'STNS_FLEET_SECRET ';
 
 export function parseFactsHeader(output: string): FactsHeader | undefined {
   const m = HEADER.exec(output);
   if (!m) return undefined;
   const seal = m[2]!;
-  return { digest: m[1]!, sealKey: seal !== 'none' && isSealKey(seal) ? seal : null };
+  const sealedDigests = new Map<string, string>();
+  for (const l of output.slice(m.index).split('\n').slice(1)) {
+    if (!l.startsWith(SECRET_LINE)) break;
+    const [path = '', c = ''] = l.slice(SECRET_LINE.length).split(' ');
+    if (c !== 'none') sealedDigests.set(path, c);
+  }
+  return { digest: m[1]!, sealKey: seal !== 'none' && isSealKey(seal) ? seal : null, sealedDigests };
 }
 
 /** True when `output` holds the whole facts document (header through END). */
@@ -48,6 +57,7 @@ export function parseFacts(output: string): HostState | { error: string } {
   const lines = output.slice(output.search(HEADER)).split('\n');
   const body: string[] = [];
   let i = 1;
+  while (i < lines.length && lines[i]!.startsWith(SECRET_LINE)) i++;
   for (; i < lines.length && !lines[i]!.startsWith('STNS_FLEET_CONTENT ') && !lines[i]!.startsWith('STNS_FLEET_END '); i++) body.push(lines[i]!);
   const digest = createHash('sha256').update(body.map((l) => `${l}\n`).join('')).digest('hex');
   if (digest !== header.digest) return { error: 'the facts body does not match its digest' };
@@ -79,5 +89,6 @@ export function parseFacts(output: string): HostState | { error: string } {
     i++;
   }
   for (const p of listed.keys()) if (!files.has(p)) return { error: `no content for ${p}` };
-  return { digest: header.digest, arch: archOf(machine), machine, packages, probes, snapshot: { files } };
+  // fullSha marks the snapshot as the facts' view (secret-bearing files redacted); plan fills it per host.
+  return { digest: header.digest, arch: archOf(machine), machine, packages, probes, snapshot: { files, fullSha: new Map() } };
 }

@@ -5,10 +5,13 @@
 import type { Templates } from '../render/templates.js';
 import type { InvocationResult, RunOptions, Transport } from '../transport/types.js';
 import { factsChunkScript, factsScript } from './facts-script.js';
+import { newReportKey } from './report-key.js';
 import { factsComplete, parseFacts, parseFactsHeader, type FactsHeader, type HostState } from './facts.js';
 
 export interface HostFacts {
   header?: FactsHeader;
+  /** The real sha256 of each secret-bearing file this host has, opened with the run's report key. */
+  fullSha?: Map<string, string>;
   /** Why there are no facts for this host (command failed, output unreadable). */
   error?: string;
   invocation?: InvocationResult;
@@ -43,10 +46,16 @@ export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o:
   const states = new Map<string, HostState>(o.known ?? []);
   let fetches = 0;
   if (ids.length === 0) return { hosts, states, fetches };
+  // Interrupted already: send nothing (whatever the transport would do with an aborted signal).
+  if (o.signal?.aborted) {
+    for (const id of ids) hosts.set(id, { error: 'interrupted before its facts were read' });
+    return { hosts, states, fetches };
+  }
   const runOpts: RunOptions = { ...(o.signal ? { signal: o.signal } : {}), ...(o.deadline ? { deadline: o.deadline } : {}), ...(o.onUpdate ? { onUpdate: o.onUpdate } : {}) };
+  const reportKey = newReportKey();
   const results = await tr.run(
     {
-      script: factsScript(t),
+      script: factsScript(t, reportKey.publicPem),
       instanceIds: ids,
       comment: 'stns-fleet facts (read-only)',
       deliveryTimeoutSeconds: o.deliveryTimeoutSeconds ?? 120,
@@ -65,7 +74,12 @@ export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o:
       hosts.set(r.instanceId, { error: 'the facts command printed no STNS_FLEET_FACTS header', invocation: r });
       continue;
     }
-    hosts.set(r.instanceId, { header, invocation: r });
+    const fullSha = new Map<string, string>();
+    for (const [path, c] of header.sealedDigests) {
+      const sha = reportKey.open(c);
+      if (sha) fullSha.set(path, sha);
+    }
+    hosts.set(r.instanceId, { header, fullSha, invocation: r });
     if (states.has(header.digest)) continue;
     if (factsComplete(r.output)) {
       const s = parseFacts(r.output);
@@ -75,6 +89,10 @@ export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o:
   }
   await Promise.all(
     [...pending].map(async ([digest, r]) => {
+      if (o.signal?.aborted) {
+        for (const [id, h] of hosts) if (h.header?.digest === digest) hosts.set(id, { error: 'interrupted before its facts were read in full', invocation: h.invocation! });
+        return;
+      }
       fetches++;
       const full = await readFullFacts(tr, r, runOpts);
       const s = typeof full === 'string' ? parseFacts(full) : full;
@@ -93,6 +111,7 @@ async function readFullFacts(tr: Transport, r: InvocationResult, o: RunOptions):
   // Longer than SSM keeps: read the saved copy back in chunks from this one host.
   let text = '';
   for (let offset = 0; offset < 5_000_000; offset += CHUNK) {
+    if (o.signal?.aborted) return { error: 'interrupted while its facts were read back' };
     const [c] = await tr.run(
       { script: factsChunkScript(offset, CHUNK), instanceIds: [r.instanceId], comment: 'stns-fleet facts (read back)', deliveryTimeoutSeconds: 60, executionTimeoutSeconds: 60 },
       o,

@@ -2,18 +2,17 @@
 // one host-script draft, shared by every host in that unit. Pure: no AWS, no I/O. The result is JSON-ready
 // so that `plan --out` can save it and `apply plan.json` can apply exactly it; it never holds a secret
 // (secret-bearing files are drafts with placeholders; hashes are of the rendered files).
-import { identityOf } from '../host/identity.js';
+import { identityOf, isRaspberryPi } from '../host/identity.js';
 import { draftHostScript } from '../host-script/generate.js';
 import { groupOs, hostSettingsFor } from '../inventory/resolve.js';
 import type { Inventory } from '../inventory/schema.js';
 import { fileDiff } from '../output/diff.js';
-import { hasChanges, planHost } from '../plan/host-plan.js';
+import { hasChanges, planHost, sha256 } from '../plan/host-plan.js';
 import { chooseProfile } from '../profiles/index.js';
 import { desiredState } from '../render/desired.js';
 import type { SecretValues } from '../render/secrets.js';
 import type { Templates } from '../render/templates.js';
 import { describeOutcome } from '../commands/describe.js';
-import { PI_MODEL } from './facts-script.js';
 import type { HostState } from './facts.js';
 import type { Gathered } from './gather.js';
 import type { Fleet } from './hosts.js';
@@ -28,14 +27,18 @@ export interface PlannedHost {
   /** The unit (shared change) this host belongs to. */
   unit?: string;
   reason?: string;
-  /** Seal public key from the facts (base64 DER): what apply encrypts the token to. */
+  /** Seal public key from the facts (base64 DER): what apply encrypts the token to. Never saved. */
   sealKey?: string;
+  /** Set by binding a saved plan (src/plan/bind.ts): the files that changed since that plan. Never saved. */
+  drifted?: string[];
 }
 
 export interface PlanUnit {
   id: string;
   group: string;
   digest: string;
+  /** sha256 of every file the facts showed (stns.conf redacted): the state `digest` stands for, file by file. */
+  files: Record<string, string>;
   profile?: string;
   arch: string;
   hostIds: string[];
@@ -47,24 +50,37 @@ export interface PlanUnit {
   packages: string[];
   problems: string[];
   warnings: string[];
+  /** What needs no action but is worth knowing (package repository chosen and why, end of vendor support, what
+   * harden_sudo changes): shown for every unit, converged or not. Absent in plans saved before it existed. */
+  notes?: string[];
   /** The host script without its secrets (files that carry the token are markers, sealed at apply). */
   draft?: { text: string; sealed: string[] };
   /** What verify checks after apply: sshd -T with these options must show this keys command. */
   expect: { testOptions: string[]; keysCommand?: string; keysCommandUser?: string };
 }
 
+export interface InventoryRef {
+  /** Absolute path, so a saved plan applies from any directory. */
+  path: string;
+  /** sha256 of the inventory's bytes when the plan was made: apply refuses an inventory changed since. */
+  sha256: string;
+}
+
 export interface FleetPlan {
   format: 'stns-fleet-plan';
-  version: 1;
+  version: 2;
   createdAt: string;
-  inventory: string;
+  inventory: InventoryRef;
+  /** The groups planned (-g), so apply of a saved plan looks at the same hosts. */
+  groups: string[];
   units: PlanUnit[];
   hosts: PlannedHost[];
 }
 
 export interface PlanInput {
   inventory: Inventory;
-  inventoryPath: string;
+  inventoryRef: InventoryRef;
+  groups: string[];
   fleet: Fleet;
   gathered: Gathered;
   templates: Templates;
@@ -74,14 +90,16 @@ export interface PlanInput {
 }
 
 function isPi(s: HostState): boolean {
-  return s.probes.has('/etc/rpi-issue') || (s.snapshot.files.get(PI_MODEL)?.toString('utf8') ?? '').includes('Raspberry Pi');
+  return s.probes.has('/etc/rpi-issue') || isRaspberryPi(s.snapshot);
 }
 
-function planUnit(i: PlanInput, group: string, state: HostState, id: string): PlanUnit {
+function planUnit(i: PlanInput, group: string, state: HostState, id: string, fullSha: ReadonlyMap<string, string>): PlanUnit {
   const settings = hostSettingsFor(i.inventory, group);
   const identity = identityOf(state.snapshot, state.arch, { raspberryPi: isPi(state) });
-  const base: PlanUnit = { id, group, digest: state.digest, arch: state.machine, hostIds: [], changed: false, summary: [], diffs: [], packages: [], problems: [], warnings: [], expect: { testOptions: [] } };
-  const chosen = chooseProfile(identity, groupOs(i.inventory, group));
+  const files = Object.fromEntries([...state.snapshot.files].map(([p, b]) => [p, sha256(b)]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
+  const base: PlanUnit = { id, group, digest: state.digest, files, arch: state.machine, hostIds: [], changed: false, summary: [], diffs: [], packages: [], problems: [], warnings: [], notes: [], expect: { testOptions: [] } };
+  const wantedOs = groupOs(i.inventory, group);
+  const chosen = chooseProfile(identity, wantedOs, `the inventory says os: ${wantedOs} for group ${group}`);
   if ('error' in chosen) return { ...base, problems: [chosen.error] };
   const wanted = ['libnss-stns-v2', ...(settings.stns.cached.enable ? ['cache-stnsd'] : [])];
   const desired = desiredState({
@@ -92,7 +110,7 @@ function planUnit(i: PlanInput, group: string, state: HostState, id: string): Pl
     templates: i.templates,
     packagesInstalled: wanted.every((p) => state.packages[p] === true),
   });
-  const hp = planHost(desired, state.snapshot, i.secrets.get(group) ?? {});
+  const hp = planHost(desired, { files: state.snapshot.files, fullSha }, i.secrets.get(group) ?? {});
   const changed = hasChanges(hp) || desired.packages !== null;
   const after = desired.sshd.after ?? desired.sshd.before;
   return {
@@ -104,6 +122,7 @@ function planUnit(i: PlanInput, group: string, state: HostState, id: string): Pl
     packages: desired.packages?.packages ?? [],
     problems: desired.problems,
     warnings: desired.warnings,
+    notes: desired.notes,
     ...(changed && desired.problems.length === 0 ? { draft: serializeDraft(draftHostScript(hp, i.templates)) } : {}),
     expect: {
       testOptions: desired.sshd.testOptions,
@@ -132,10 +151,13 @@ export function buildFleetPlan(i: PlanInput): FleetPlan {
       hosts.push({ ...base, status: 'unreachable', reason: f?.error ?? 'no facts' });
       continue;
     }
-    const key = `${h.group}\0${state.digest}`;
+    // Hosts share a unit when they share a group, a state and the real digest of their secret-bearing files
+    // (held in memory only: a digest of a file that carries a token never goes into the plan).
+    const fullSha = f.fullSha ?? new Map<string, string>();
+    const key = `${h.group}\0${state.digest}\0${[...fullSha].sort().join(' ')}`;
     let u = units.get(key);
     if (!u) {
-      u = planUnit(i, h.group, state, `${h.group}#${++n}`);
+      u = planUnit(i, h.group, state, `${h.group}#${++n}`, fullSha);
       units.set(key, u);
     }
     u.hostIds.push(h.id);
@@ -149,9 +171,10 @@ export function buildFleetPlan(i: PlanInput): FleetPlan {
   }
   return {
     format: 'stns-fleet-plan',
-    version: 1,
+    version: 2,
     createdAt: (i.now ?? new Date()).toISOString(),
-    inventory: i.inventoryPath,
+    inventory: i.inventoryRef,
+    groups: i.groups,
     units: [...units.values()],
     hosts,
   };

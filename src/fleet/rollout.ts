@@ -1,7 +1,9 @@
 // apply: canary hosts first, alone; stop if one fails or does not verify. Then the rest, every batch at once
 // (hosts that share a change share one script and one SendCommand per ≤ 50 hosts), with the concurrency
 // split across batches and one error budget for the whole rollout: past it, every in-flight command is
-// cancelled. Ctrl-C (the signal) cancels the same way. Each host ends with exactly one outcome.
+// cancelled. An interrupt (the signal: Ctrl-C, SIGTERM) cancels the same way, and stops new work at every
+// phase boundary: once it fired, no command is sent. Each host ends with exactly one outcome.
+import { interruptedLabel, interruption } from '../exit-codes.js';
 import { finishHostScript } from '../host-script/generate.js';
 import { newRunKey, type RunKey } from '../host-script/seal.js';
 import { amountToCount } from '../inventory/resolve.js';
@@ -45,6 +47,21 @@ export interface ApplyReport {
   canary: string[];
 }
 
+/** What each host ends as when nothing is applied (`why`: e.g. interrupted before the rollout): the hosts the
+ * plan would change are not attempted, the others as planned. */
+export function notApplied(plan: FleetPlan, why: string): ApplyReport {
+  return {
+    outcomes: plan.hosts.map((h) => planned(h) ?? { id: h.id, outcome: 'skipped', detail: `not attempted: ${why}` }),
+    stopped: why,
+    canary: [],
+  };
+}
+
+/** How the error budget shows in messages: as the user set it ("10%" also shows what it came to). */
+function budgetLabel(a: Amount, count: number): string {
+  return typeof a === 'string' ? `${a} (${count} host(s))` : String(count);
+}
+
 const BATCH = 50;
 
 function chunk<T>(xs: T[], n: number): T[][] {
@@ -65,8 +82,12 @@ export function pickCanary(hosts: PlannedHost[], n: number): PlannedHost[] {
   return out;
 }
 
-function planned(h: PlannedHost): HostOutcome | undefined {
+/** What a host the rollout sends nothing to ends as, from its plan status; undefined for a host to change. */
+export function planned(h: PlannedHost): HostOutcome | undefined {
   if (h.status === 'unchanged') return { id: h.id, outcome: 'unchanged', detail: 'already as planned: no command sent' };
+  // A saved plan's host whose files changed since the plan (src/plan/bind.ts): drifted, as when its host script
+  // refuses, so the counters and the exit code say so.
+  if (h.drifted) return { id: h.id, outcome: 'drifted', detail: h.reason ?? 'changed since the plan' };
   if (h.status !== 'change') return { id: h.id, outcome: 'skipped', detail: h.reason ?? h.status };
   return undefined;
 }
@@ -93,11 +114,17 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
   const canaryHosts = pickCanary(todo, amountToCount(o.rollout.canary, todo.length));
   const canary = canaryHosts.map((h) => h.id);
   if (todo.length === 0) return finish();
+  const interrupted = (before: string, more = true): string | undefined => {
+    const sig = interruption(o.signal);
+    return sig ? `${interruptedLabel(sig)} before ${before}: nothing ${more ? 'more ' : ''}was sent` : undefined;
+  };
 
-  const runHosts = async (hosts: PlannedHost[], concurrency: number, budget: number): Promise<string | undefined> => {
+  /** Runs `hosts` (budget: errors tolerated; undefined for the canary, where any error stops the rollout). */
+  const runHosts = async (hosts: PlannedHost[], concurrency: number, budget: { count: number; label: string } | undefined): Promise<string | undefined> => {
     const ctl = new AbortController();
     const onParent = (): void => ctl.abort();
     o.signal?.addEventListener('abort', onParent, { once: true });
+    if (o.signal?.aborted) ctl.abort(); // 'abort' fired before the listener: it will not fire again
     let errors = 0;
     let stopped: string | undefined;
     const byUnit = new Map<string, PlannedHost[]>();
@@ -108,8 +135,11 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       if (!['Success', 'Failed', 'TimedOut'].includes(r.status) || seen.has(r.instanceId)) return;
       seen.add(r.instanceId);
       const x = classify(r);
-      if (isError(x) && ++errors > budget && !ctl.signal.aborted) {
-        stopped = `error budget exceeded (${errors} failed, max_errors ${budget})`;
+      if (isError(x) && ++errors > (budget?.count ?? 0) && !ctl.signal.aborted) {
+        // The budget counts failed and drifted hosts alike; the canary has none of the user's budget.
+        stopped = budget
+          ? `error budget exceeded: ${errors} error${errors === 1 ? '' : 's'} (failed or drifted) > max_errors ${budget.label}`
+          : `the canary failed (${x.id}: ${x.outcome})`;
         emit({ kind: 'stopping', reason: stopped });
         ctl.abort();
       }
@@ -117,6 +147,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     try {
       await Promise.all(
         batches.map(async ({ unit, hosts: b }) => {
+          if (ctl.signal.aborted) return; // stopped before it was sent: its hosts end as not attempted
           const script = scriptFor(unit, b, o.secrets.get(unit.group) ?? {}, runKeys, o.runKey ?? newRunKey);
           emit({ kind: 'sent', unit: unit.id, hosts: b.map((h) => h.id) });
           const share = Math.max(1, Math.floor((concurrency * b.length) / hosts.length));
@@ -128,7 +159,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
               deliveryTimeoutSeconds: o.deliveryTimeoutSeconds ?? 300,
               executionTimeoutSeconds: o.executionTimeoutSeconds ?? 900,
               maxConcurrency: String(Math.min(share, b.length)),
-              maxErrors: String(budget),
+              maxErrors: String(budget?.count ?? 0),
             },
             { signal: ctl.signal, ...(o.deadline ? { deadline: o.deadline } : {}), onUpdate },
           );
@@ -138,28 +169,37 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     } finally {
       o.signal?.removeEventListener('abort', onParent);
     }
-    if (o.signal?.aborted) return 'interrupted (Ctrl-C): in-flight commands were cancelled';
+    const sig = interruption(o.signal);
+    if (sig) return `${interruptedLabel(sig)}: in-flight commands were cancelled`;
     return stopped;
   };
 
+  const i0 = interrupted('the rollout', false);
+  if (i0) return finish(i0);
   if (canaryHosts.length > 0) {
     emit({ kind: 'phase', phase: 'canary', hosts: canary });
-    const s1 = await runHosts(canaryHosts, canaryHosts.length, 0);
+    const s1 = await runHosts(canaryHosts, canaryHosts.length, undefined);
     if (s1) return finish(s1);
     const bad = canaryHosts.map((h) => outcomes.get(h.id)).filter((x) => x && x.outcome !== 'changed' && x.outcome !== 'unchanged');
     if (bad.length > 0) return finish(`the canary failed (${bad.map((x) => `${x!.id}: ${x!.outcome}`).join(', ')})`);
   }
   if (o.verifyCanary && canaryHosts.length > 0) {
+    const i1 = interrupted("the canary's verification");
+    if (i1) return finish(i1);
     emit({ kind: 'phase', phase: 'verify-canary', hosts: canary });
     const v = await o.verifyCanary(canary);
+    const sig = interruption(o.signal);
+    if (sig) return finish(`${interruptedLabel(sig)} while the canary was verified: nothing more was sent`);
     if (!v.ok) return finish(`the canary did not verify: ${v.detail}`);
   }
   const rest = todo.filter((h) => !canary.includes(h.id));
   if (rest.length === 0) return finish();
+  const i2 = interrupted('the rest of the rollout');
+  if (i2) return finish(i2);
   emit({ kind: 'phase', phase: 'rest', hosts: rest.map((h) => h.id) });
   const budget = amountToCount(o.rollout.maxErrors, rest.length);
   const concurrency = Math.max(1, amountToCount(o.rollout.maxConcurrency, rest.length));
-  return finish(await runHosts(rest, concurrency, budget));
+  return finish(await runHosts(rest, concurrency, { count: budget, label: budgetLabel(o.rollout.maxErrors, budget) }));
 }
 
 function scriptFor(unit: PlanUnit, hosts: PlannedHost[], values: SecretValues, keys: Map<string, RunKey>, make: () => RunKey): string {

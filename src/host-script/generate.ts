@@ -8,15 +8,14 @@ import { gzipSync } from 'node:zlib';
 import { ABSENT, sha256, type HostPlan } from '../plan/host-plan.js';
 import { materialize, secretsIn, type SecretValues } from '../render/secrets.js';
 import type { Templates } from '../render/templates.js';
-import { sealContent, sealFingerprint, wrapRunKey, type RunKey } from './seal.js';
+import { shq } from './shq.js';
+import { redactorData } from './redactor-data.js';
+import { sealContent, sealedDigest, sealFingerprint, wrapRunKey, type RunKey } from './seal.js';
 
 export const CONVERGE_LIB = 'host/converge.sh';
 const SAFE_PATH = /^\/[A-Za-z0-9_.@+/-]+$/;
 
-/** Single-quotes a word for sh. */
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shq };
 
 function lines76(b64: string): string {
   return (b64.match(/.{1,76}/g) ?? []).join('\n');
@@ -28,6 +27,8 @@ function payload(content: Buffer): string {
 
 const SEAL_TABLE = '@@STNS_FLEET_SEAL_TABLE@@';
 const sealedMarker = (i: number): string => `@@STNS_FLEET_SEALED:${i}@@`;
+/** Where a sealed file's after-digest goes: an HMAC under the run key (sealed) or its sha256 (inline). */
+const digestMarker = (i: number): string => `@@STNS_FLEET_DIGEST:${i}@@`;
 
 /** A host script with the secret-bearing files left out: no secret, safe to store and show. */
 export interface ScriptDraft {
@@ -49,6 +50,17 @@ function checkPath(p: string): string {
   return p;
 }
 
+/** The cache_dir the rendered stns.conf names, as libnss-stns reads it (default /var/cache/stns, one trailing
+ * slash trimmed): sf_stns_refresh empties its per-euid directories when stns.conf changes. Our renderer writes
+ * it as a TOML basic string whose escapes are all JSON escapes too. */
+export function stnsCacheDir(plan: HostPlan): string {
+  const conf = plan.desired.files.find((f) => f.role === 'stns-conf')?.content?.toString('utf8') ?? '';
+  const top = conf.split(/^\s*\[/m)[0] ?? '';
+  const m = /^\s*cache_dir\s*=\s*("(?:[^"\\]|\\.)*")/m.exec(top);
+  const dir = m ? (JSON.parse(m[1]!) as string) : '/var/cache/stns';
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
+}
+
 /** The complete script for a local file: secrets inline (the file must be kept 0700). */
 export function generateHostScript(plan: HostPlan, t: Templates, secrets: SecretValues): string {
   return finishHostScript(draftHostScript(plan, t), { kind: 'inline', values: secrets });
@@ -63,7 +75,7 @@ export function finishHostScript(draft: ScriptDraft, s: ScriptSecrets): string {
   draft.sealed.forEach((content, i) => {
     const bytes = materialize(content, s.values);
     const body = s.kind === 'sealed' ? lines76(sealContent(bytes, s.runKey).toString('base64')) : payload(bytes);
-    text = text.replace(sealedMarker(i), body);
+    text = text.replace(sealedMarker(i), body).replace(digestMarker(i), s.kind === 'sealed' ? sealedDigest(bytes, s.runKey) : sha256(bytes));
   });
   if (s.kind === 'inline') text = text.replace(/^sf_sealed_file /gm, 'sf_file ');
   return text;
@@ -81,8 +93,10 @@ export function draftHostScript(plan: HostPlan, t: Templates): ScriptDraft {
     `SF_PKG_UNSUPPORTED=${shq(d.packagesUnsupported ?? '')}`,
     `SF_SSHD_SERVICE=${shq(d.profile.sshd.service)}`,
     `SF_CACHE_STNSD=${d.cacheStnsd ? 1 : 0}`,
+    `SF_STNS_CACHE_DIR=${shq(stnsCacheDir(plan))}`,
     'sf_install() {',
-    ...(pk ? pk.commands.map((c) => `\t${c}`) : ['\treturn 1']),
+    // sf_pkg_run: on this host, or inside a tree (STNS_FLEET_ROOT) with chroot, by the tree's own package manager.
+    ...(pk ? pk.commands.map((c) => `\tsf_pkg_run ${shq(c)}`) : ['\treturn 1']),
     '}',
     'sf_sshd_test() {',
     `\t"$1" -t${d.sshd.testOptions.map((o) => ` -o ${shq(o)}`).join('')}`,
@@ -92,18 +106,23 @@ export function draftHostScript(plan: HostPlan, t: Templates): ScriptDraft {
     lines.push(`sf_repo_file ${checkPath(f.path)} ${mode(f.mode)} ${sha256(f.content)} <<'SF_EOF'`, payload(f.content), 'SF_EOF');
   }
   const secretFiles = plan.changes.filter((c) => c.action !== 'noop' && c.file.content && secretsIn(c.file.content).length > 0);
+  // stns.conf's compare-and-swap is on its redacted form, as the facts saw it: the host needs the redactor.
+  if (plan.changes.some((c) => c.action !== 'noop' && c.file.role === 'stns-conf')) lines.push(...redactorData(t));
   if (secretFiles.length > 0) lines.push(SEAL_TABLE);
   for (const c of plan.changes) {
     if (c.action === 'noop') continue; // nothing to write, nothing to guard: keeps identical hosts' payloads identical
+    if (c.file.role === 'repo') continue; // written by sf_repo_file, before the install
     const f = c.file;
     let fn = 'sf_file';
     let body: string[] = [];
+    let after = c.afterSha256;
     if (f.content && secretFiles.includes(c)) {
       fn = 'sf_sealed_file';
       body = [sealedMarker(sealed.length)];
+      after = digestMarker(sealed.length);
       sealed.push(f.content);
     } else if (f.content) body = [payload(f.content)];
-    lines.push(`${fn} ${checkPath(f.path)} ${mode(f.mode)} ${f.ownership} ${c.beforeSha256} ${c.afterSha256} ${f.role} <<'SF_EOF'`, ...body, 'SF_EOF');
+    lines.push(`${fn} ${checkPath(f.path)} ${mode(f.mode)} ${f.ownership} ${c.beforeSha256} ${after} ${f.role} <<'SF_EOF'`, ...body, 'SF_EOF');
   }
   lines.push('sf_main', '');
   return { text: lines.join('\n'), sealed };

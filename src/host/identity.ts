@@ -1,11 +1,19 @@
-// A host's identity from its files: os-release (/etc, then /usr/lib), and whether it is a Raspberry Pi.
+// A host's identity from its files: os-release (/etc, then /usr/lib), and whether it is a Raspberry Pi
+// (/etc/rpi-issue, or the device-tree model naming one).
 import { parseOsRelease } from '../profiles/os-release.js';
 import type { Arch, HostIdentity } from '../profiles/types.js';
 import { readText, type HostSnapshot } from './snapshot.js';
 
+/** Read as a file: the device-tree model names a Raspberry Pi (/proc is not under STNS_FLEET_ROOT on a tree). */
+export const PI_MODEL = '/proc/device-tree/model';
+
+export function isRaspberryPi(s: HostSnapshot): boolean {
+  return s.files.has('/etc/rpi-issue') || (readText(s, PI_MODEL) ?? '').includes('Raspberry Pi');
+}
+
 export function identityOf(s: HostSnapshot, arch: Arch, extra: { raspberryPi?: boolean } = {}): HostIdentity {
   const text = readText(s, '/etc/os-release') ?? readText(s, '/usr/lib/os-release') ?? '';
-  return { osRelease: parseOsRelease(text), arch, raspberryPi: extra.raspberryPi ?? s.files.has('/etc/rpi-issue') };
+  return { osRelease: parseOsRelease(text), arch, raspberryPi: extra.raspberryPi ?? isRaspberryPi(s) };
 }
 
 /** `uname -m` or `dpkg --print-architecture` output → our architecture names. */

@@ -5,7 +5,11 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface HostSnapshot {
+  /** Every watched file's bytes; a secret-bearing file (stns.conf) redacted when `fullSha` is present. */
   files: ReadonlyMap<string, Buffer>;
+  /** Present on snapshots made from facts: the sha256 of the real bytes of each secret-bearing file, as the
+   * host reported it sealed (absent for a file: unknown). Absent: `files` holds real bytes throughout. */
+  fullSha?: ReadonlyMap<string, string>;
 }
 
 export function snapshotOf(entries: Record<string, string | Buffer>): HostSnapshot {

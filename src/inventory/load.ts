@@ -86,7 +86,7 @@ export async function loadInventory(file: string): Promise<Inventory> {
 }
 
 /** Like loadInventory, and also returns the warnings (e.g. a plaintext token) for the caller to print. */
-export async function loadInventoryWithWarnings(file: string): Promise<{ inventory: Inventory; warnings: Problem[] }> {
+export async function loadInventoryWithWarnings(file: string): Promise<{ inventory: Inventory; warnings: Problem[]; text: string }> {
   const text = await readInventoryText(file);
   const { inventory, problems } = parseInventory(text, file);
   const errors = errorsOf(problems);
@@ -97,7 +97,7 @@ export async function loadInventoryWithWarnings(file: string): Promise<{ invento
       hint: `run: stns-fleet validate -i ${file}`,
     });
   }
-  return { inventory, warnings: warningsOf(problems) };
+  return { inventory, warnings: warningsOf(problems), text };
 }
 
 export async function readInventoryText(file: string): Promise<string> {

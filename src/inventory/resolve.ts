@@ -53,6 +53,8 @@ export function hostSettingsFor(inv: Inventory, group: string): HostSettings {
     },
     packageRepository: over.package_repository ?? top.package_repository,
   };
+  const packageRelease = over.package_release ?? top.package_release;
+  if (packageRelease !== undefined) stns.packageRelease = packageRelease;
   const authToken = over.auth_token ?? top.auth_token;
   if (authToken !== undefined) stns.authToken = authToken;
   const tls = mergeRecord(top.tls, over.tls);

@@ -54,6 +54,36 @@ function httpUrl(what: string, example: string) {
   );
 }
 
+/** The STNS package repository: what apt/yum trust for root-run packages, so only a canonical https URL with
+ * nothing a list or repo file could be split on (no whitespace or control characters, no query, fragment or
+ * credentials). The value used is the URL as parsed (URL.href): what was checked is what gets written. */
+const packageRepository = z
+  .string()
+  .refine(
+    (s) => {
+      if (/[\s\p{Cc}]/u.test(s)) return false;
+      try {
+        const u = new URL(s);
+        return u.protocol === 'https:' && u.hostname !== '' && !u.username && !u.password && !u.search && !u.hash && !s.includes('#');
+      } catch {
+        return false;
+      }
+    },
+    { error: (iss) => `${str(iss.input)} is not a canonical https URL without spaces, query, fragment or credentials (expected something like ${DEFAULT_PACKAGE_REPOSITORY})` },
+  )
+  .transform((s) => new URL(s).href);
+
+/** The STNS repository release to install from (stns.package_release): an apt codename (bookworm, noble, …) or a
+ * yum tree name (el9, el7, amzn2). It is written into an apt list line and a yum baseurl, so lowercase letters and
+ * digits only: nothing a list or repo file could be split on. Which values fit which host is checked per host
+ * (src/profiles/package-releases.ts), where the OS is known. */
+const packageRelease = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{1,31}$/, {
+    error: (iss) =>
+      `${str(iss.input)} is not an STNS repository release: an apt codename such as bookworm or noble, or el9, el7 or amzn2 (lowercase letters and digits)`,
+  });
+
 /** `{ssm_parameter: NAME}`, `{env: NAME}` or a plain string (the plaintext opt-in is checked in load.ts). */
 const SecretRefObject = z
   .strictObject({
@@ -132,7 +162,8 @@ const stnsShape = {
   tls: TlsSchema,
   http_headers: HttpHeadersSchema,
   cached: z.strictObject({ enable: z.boolean(), prefetch: z.boolean().optional() }),
-  package_repository: httpUrl('package repository', DEFAULT_PACKAGE_REPOSITORY),
+  package_repository: packageRepository,
+  package_release: packageRelease,
 };
 
 const TopStnsSchema = z.strictObject({
@@ -147,6 +178,7 @@ const TopStnsSchema = z.strictObject({
     .strictObject({ enable: z.boolean().default(true), prefetch: z.boolean().optional() })
     .default({ enable: true }),
   package_repository: stnsShape.package_repository.default(DEFAULT_PACKAGE_REPOSITORY),
+  package_release: stnsShape.package_release.optional(),
 });
 
 /** A group's `stns:` override: any subset of the top-level keys, no defaults (they would mask the top level). */
@@ -160,6 +192,7 @@ const GroupStnsSchema = z.strictObject({
   http_headers: HttpHeadersSchema.optional(),
   cached: z.strictObject({ enable: z.boolean().optional(), prefetch: z.boolean().optional() }).optional(),
   package_repository: stnsShape.package_repository.optional(),
+  package_release: stnsShape.package_release.optional(),
 });
 
 const umask = z

@@ -1,9 +1,12 @@
 // Optional chroot hosts: Debian 12 hosts that are a real root filesystem (the cached debootstrap tree of
-// scripts/debian-rootfs.sh, as test/chroot/harness.ts uses it), copied per host, whose commands run with
-// `chroot` — real dash, dpkg and sshd instead of stand-ins. Only as root and when the cached tree exists.
-// The tree has no network, so the STNS packages are on the "image" already, as dummy debs made with
-// dpkg-deb: their stns-key-wrapper (and a getent that fills in for the NSS module) ask the lab's STNS
-// server with bash's /dev/tcp.
+// scripts/debian-rootfs.sh, as test/chroot/harness.ts uses it, or another tree: LabOptions.chrootRootfs),
+// copied per host, whose commands run with `chroot` — real dash, dpkg and sshd instead of stand-ins. Only as
+// root and when the tree exists.
+// The tree has no network, so the STNS packages must be on the "image" already. A package the image has is
+// kept as it is (scripts/stns-real-rootfs.sh makes an image with the real libnss-stns-v2, built from upstream
+// source: then glibc loads the real libnss_stns.so.2 and sshd runs the real stns-key-wrapper). Only a package
+// the image lacks is filled in, with a dummy deb made with dpkg-deb: its stns-key-wrapper (and a getent that
+// fills in for the NSS module) ask the lab's STNS server with bash's /dev/tcp.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -28,25 +31,44 @@ function onPath(name: string): boolean {
   });
 }
 
-export function chrootSupport(): ChrootSupport {
+/** Can the lab run chroot hosts from `rootfs` (default: the cached Debian 12 rootfs)? */
+export function chrootSupport(rootfs?: string): ChrootSupport {
   if (process.getuid?.() !== 0) return { ok: false, reason: 'chroot hosts need root' };
   const missing = ['chroot', 'dpkg-deb', 'cp'].filter((b) => !onPath(b));
   if (missing.length > 0) return { ok: false, reason: `chroot hosts need ${missing.join(', ')}` };
-  const rootfs = rootfsPath();
-  if (!existsSync(path.join(rootfs, 'usr/sbin/sshd'))) {
-    return { ok: false, reason: `chroot hosts need the cached Debian rootfs at ${rootfs} (run scripts/debian-rootfs.sh as root)` };
+  const tree = rootfs ?? rootfsPath();
+  if (!existsSync(path.join(tree, 'usr/sbin/sshd'))) {
+    return {
+      ok: false,
+      reason: rootfs
+        ? `the chroot hosts' rootfs ${rootfs} is not a root filesystem with sshd (usr/sbin/sshd is missing)`
+        : `chroot hosts need the cached Debian rootfs at ${tree} (run scripts/debian-rootfs.sh as root)`,
+    };
   }
-  return { ok: true, rootfs };
+  return { ok: true, rootfs: tree };
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
+function output(cmd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    let out = '';
     let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} failed (exit ${code}): ${err}`))));
+    child.on('close', (code) => resolve({ code, out, err }));
   });
+}
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const r = await output(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code}): ${r.err}`);
+}
+
+/** Is `pkg` installed in the tree (dpkg's own answer: install, hold or deinstall, "ok installed")? */
+async function installedIn(dir: string, pkg: string): Promise<boolean> {
+  const r = await output('chroot', [dir, 'dpkg-query', '-W', '-f=${Status}', pkg]);
+  return r.code === 0 && / ok installed$/.test(r.out);
 }
 
 interface Deb {
@@ -93,11 +115,14 @@ export async function buildDebs(dir: string): Promise<string[]> {
   return out;
 }
 
-/** A chroot host's tree: a full copy of the rootfs, with the dummy STNS packages installed by its own dpkg. */
+/** A chroot host's tree: a full copy of the rootfs, with the dummy STNS packages the image lacks installed by
+ * its own dpkg. A package the image already has (the real libnss-stns-v2, say) is never replaced. */
 export async function seedChrootTree(dir: string, rootfs: string, debs: string[]): Promise<void> {
   await mkdir(path.dirname(dir), { recursive: true });
   await run('cp', ['-a', '--reflink=auto', rootfs, dir]);
   for (const deb of debs) {
+    const name = path.basename(deb, '.deb');
+    if (await installedIn(dir, name)) continue;
     await copyFile(deb, path.join(dir, 'tmp', path.basename(deb)));
     await run('chroot', [dir, 'dpkg', '-i', `/tmp/${path.basename(deb)}`]);
     await rm(path.join(dir, 'tmp', path.basename(deb)));

@@ -20,6 +20,11 @@ export const USAGE = `usage: npm run lab -- [options]
                            live board, a restarted agent first) or last-started (always the newest one)
   --chroot N               N extra Debian 12 hosts that are real root filesystems run with chroot
                            (root only; needs the cached rootfs of scripts/debian-rootfs.sh)
+  --chroot-rootfs DIR      the tree the chroot hosts are copies of (default that cached rootfs), e.g. the
+                           one with the real libnss-stns-v2 that scripts/stns-real-rootfs.sh prints
+  --stns-users FILE        what the STNS server serves, JSON or YAML: users (name, id, keys: your own
+                           public keys), groups, and per token (web, pi, …) the users and groups it may see
+                           (format: src/lab/stns-directory.ts); default alice, bob, carol, dave, erin
   --work-dir DIR           where the lab makes its directory (default the temp dir)
   --keep                   keep the lab directory after Ctrl-C`;
 
@@ -49,6 +54,8 @@ export function optionsFromArgs(argv: string[]): LabOptions {
       'clone-answers': { type: 'string' },
       'work-dir': { type: 'string' },
       chroot: { type: 'string' },
+      'chroot-rootfs': { type: 'string' },
+      'stns-users': { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,6 +83,8 @@ export function optionsFromArgs(argv: string[]): LabOptions {
   set('cloneAnswers', values['clone-answers'] as LabOptions['cloneAnswers']);
   set('workDir', values['work-dir']);
   set('chroot', int('chroot', values.chroot));
+  set('chrootRootfs', values['chroot-rootfs']);
+  set('stnsDirectory', values['stns-users']);
   set('keepWorkDir', values.keep);
   return o;
 }
@@ -91,7 +100,8 @@ export function banner(lab: Lab): string {
   const exports = { ...lab.env, [TOKEN_ENV.web]: lab.tokens.web, [TOKEN_ENV.pi]: lab.tokens.pi, STNS_LAB_ENDPOINT: lab.stnsEndpoint };
   return [
     `stns-fleet lab: ${hosts.length} hosts (${ec2} EC2, ${hosts.length - ec2} Raspberry Pi) on ${lab.endpoint} (SSM and EC2), seed ${lab.options.seed}`,
-    `  STNS server:  ${lab.stnsEndpoint}  (users: ${lab.stnsUsers.map((u) => u.name).join(', ')})`,
+    `  STNS server:  ${lab.stnsEndpoint}  (users: ${lab.stnsUsers.map((u) => u.name).join(', ')}; from ${lab.options.stnsSource})`,
+    ...lab.stnsTokens().map((t) => `    token ${t.name.padEnd(4)} sees ${t.users.length === 0 ? 'every user' : `users ${t.users.join(', ')}`}; ${t.groups.length === 0 ? 'every group' : `groups ${t.groups.join(', ')}`}`),
     `  tokens also in SSM as SecureString ${TOKEN_PARAMETERS.web} and ${TOKEN_PARAMETERS.pi}`,
     `  faults:       ${faulty.length > 0 ? faulty.join(' ') : 'none on hosts'}${lab.options.faults.throttlePercent ? `; throttle ${lab.options.faults.throttlePercent}% of API calls` : ''}`,
     `  hosts:        ${lab.endpoint}/_lab/hosts   stats: ${lab.endpoint}/_lab/stats   trees: ${lab.workDir}/hosts`,

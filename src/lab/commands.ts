@@ -2,9 +2,13 @@
 // - Rate control: dispatch starts with one node and doubles the window each time an invocation ends, up to
 //   MaxConcurrency. Errors (Failed, ExecutionTimedOut) beyond MaxErrors stop dispatch; invocations not yet
 //   sent end Cancelled/Terminated, the ones running finish.
-// - Timeouts: a node that has not picked the command up by TimeoutSeconds never runs it; at TimeoutSeconds +
-//   executionTimeout every invocation that never started ends TimedOut/DeliveryTimedOut (ResponseCode -1).
-//   A running script is killed at executionTimeout: TimedOut/ExecutionTimedOut, 137.
+// - Timeouts, as the command asked (as SSM does): a node that has not picked the command up by TimeoutSeconds
+//   never runs it; at TimeoutSeconds + executionTimeout every invocation that never started ends
+//   TimedOut/DeliveryTimedOut (ResponseCode -1); a running script is killed at executionTimeout:
+//   TimedOut/ExecutionTimedOut, 137. An invocation waiting for its turn (MaxConcurrency) waits as long as the
+//   command allows, so a merely slow or busy host never looks undeliverable. The lab's caps (deliveryCapMs,
+//   executionCapMs) stand in only for waiting on what will never come: a node nobody answers, a slow pick-up
+//   (the slow fault) past the capped delivery time, and a hung script (the timeout fault).
 // - Exit codes: 0 Success; 137 TimedOut (also when the script itself exits 137, as the agent reports it);
 //   168 Success; anything else Failed with that ResponseCode.
 // - Command status once every invocation ended: Cancelled when the command was cancelled; Failed when errors
@@ -77,7 +81,13 @@ export interface Command extends CommandInput {
   limit: number;
   errorThreshold: number;
   deliveryDeadline: number;
+  /** The lab's capped stand-in for waiting on a node that will never answer (see the top of this file). */
+  lostDeadline: number;
   executionMs: number;
+  /** How long a hung script (timeout fault) runs before it is killed: the capped executionTimeout. */
+  hangMs: number;
+  lostTimer?: ReturnType<typeof setTimeout>;
+  queueTimer?: ReturnType<typeof setTimeout>;
   stopped: boolean;
   cancelled: boolean;
   timer?: NodeJS.Timeout;
@@ -88,6 +98,8 @@ export interface EngineDeps {
   route(instanceId: string): LabHost | undefined;
   newId(): string;
   deliveryCapMs: number;
+  /** Optional cap on the wait for a MaxConcurrency slot (LabOptions.queueTimeoutMs). */
+  queueCapMs?: number;
   executionCapMs: number;
   visibilityDelayMs: number;
 }
@@ -126,8 +138,10 @@ export class CommandEngine {
 
   send(input: CommandInput): Command {
     const now = Date.now();
-    const deliveryMs = Math.min(input.timeoutSeconds * 1000, this.d.deliveryCapMs);
-    const executionMs = Math.min(input.executionTimeoutSeconds * 1000, this.d.executionCapMs);
+    const deliveryMs = Math.min(input.timeoutSeconds * 1000, this.d.queueCapMs ?? Infinity);
+    const executionMs = input.executionTimeoutSeconds * 1000;
+    const lostMs = Math.min(deliveryMs, this.d.deliveryCapMs);
+    const hangMs = Math.min(executionMs, this.d.executionCapMs);
     const requestedAt = new Date(now);
     const c: Command = {
       ...input,
@@ -141,7 +155,9 @@ export class CommandEngine {
       limit: Math.max(1, rate(input.maxConcurrency, input.resolved.length, true)),
       errorThreshold: rate(input.maxErrors, input.resolved.length, false),
       deliveryDeadline: now + deliveryMs,
+      lostDeadline: now + lostMs,
       executionMs,
+      hangMs,
       stopped: false,
       cancelled: false,
     };
@@ -160,6 +176,8 @@ export class CommandEngine {
     }));
     this.commands.set(c.id, c);
     c.timer = setTimeout(() => this.expire(c), deliveryMs + executionMs);
+    c.lostTimer = setTimeout(() => this.expireLost(c), lostMs + hangMs);
+    c.queueTimer = setTimeout(() => this.expireQueued(c), deliveryMs);
     this.pump(c);
     this.settle(c);
     return c;
@@ -187,6 +205,8 @@ export class CommandEngine {
     this.stopping = true;
     for (const c of this.commands.values()) {
       clearTimeout(c.timer);
+      clearTimeout(c.lostTimer);
+      clearTimeout(c.queueTimer);
       for (const i of c.invocations) {
         clearTimeout(i.timer);
         if (!isTerminal(i)) i.handle?.cancel();
@@ -223,7 +243,7 @@ export class CommandEngine {
     const pickUp = (): void => {
       i.timer = undefined;
       if (isTerminal(i) || this.stopping) return;
-      if (Date.now() >= c.deliveryDeadline) return; // too late to start: DeliveryTimedOut when it expires
+      if (Date.now() >= c.lostDeadline) return; // a slow pick-up too late to start: DeliveryTimedOut (expireLost)
       this.start(c, i, host);
     };
     if (fault === 'slow') i.timer = setTimeout(pickUp, host.slowDelayMs);
@@ -241,7 +261,7 @@ export class CommandEngine {
       script: c.script,
       region: c.region,
       ...(c.workingDirectory ? { workingDirectory: c.workingDirectory } : {}),
-      timeoutMs: c.executionMs,
+      timeoutMs: host.fault === 'timeout' ? c.hangMs : c.executionMs,
       hang: host.fault === 'timeout',
     });
     void i.handle.started.then((d) => (i.startedAt = d));
@@ -275,6 +295,21 @@ export class CommandEngine {
     }
   }
 
+  /** At TimeoutSeconds: invocations still waiting for a slot never run (DeliveryTimedOut, as SSM). */
+  private expireQueued(c: Command): void {
+    for (const i of c.invocations) if (!isTerminal(i) && !i.sent) this.finish(c, i, 'TimedOut', 'DeliveryTimedOut', -1);
+    this.settle(c);
+  }
+
+  /** At the capped time: invocations handed to nobody, or whose slow pick-up came too late, are DeliveryTimedOut. */
+  private expireLost(c: Command): void {
+    for (const i of c.invocations) {
+      if (isTerminal(i) || i.running || !i.sent || i.timer) continue;
+      this.finish(c, i, 'TimedOut', 'DeliveryTimedOut', -1);
+    }
+    this.settle(c);
+  }
+
   /** The total timeout: whatever never started is DeliveryTimedOut. */
   private expire(c: Command): void {
     for (const i of c.invocations) {
@@ -294,6 +329,8 @@ export class CommandEngine {
       return;
     }
     clearTimeout(c.timer);
+    clearTimeout(c.lostTimer);
+    clearTimeout(c.queueTimer);
     const n = counts(c);
     const by = (d: string): number => c.invocations.filter((i) => i.details === d).length;
     const t = c.errorThreshold;

@@ -20,7 +20,7 @@ import { HostRunner } from './runner.js';
 import { ApiServer, type ApiStats, type RecordedRequest, type RecordedResponse } from './server.js';
 import { LAB_BIN, writeStandins } from './standins.js';
 import { ACCOUNT_ID, type LabState } from './state.js';
-import { labDirectory, StnsServer, type StnsGroup, type StnsStats, type StnsUser } from './stns-server.js';
+import { StnsServer, type StnsGroup, type StnsRequestRecord, type StnsStats, type StnsToken, type StnsUser } from './stns-server.js';
 
 export const TOKEN_PARAMETERS = { web: '/stns-fleet/lab/web-token', pi: '/stns-fleet/lab/pi-token' } as const;
 /** Environment names the CLI exports the STNS tokens under. */
@@ -58,8 +58,16 @@ export interface Lab {
   stnsEndpoint: string;
   /** The STNS auth tokens in force (rotateToken changes them; options.tokens keeps the ones the lab began with). */
   tokens: { web: string; pi: string };
+  /** Everyone in the STNS directory (what a token may see of it: stnsVisible). */
   stnsUsers: StnsUser[];
   stnsGroups: StnsGroup[];
+  /** What the STNS server answers the token `name` (web, pi, or another token of the directory): its users,
+   * and its groups with only the members it may see. */
+  stnsVisible(name: string): { users: StnsUser[]; groups: StnsGroup[] };
+  /** Every token the STNS server accepts now, with what it may see (web and pi as in `tokens`). */
+  stnsTokens(): StnsToken[];
+  /** The last 2000 requests the STNS server answered (path, token name, status, user agent), oldest first. */
+  stnsRequests(): StnsRequestRecord[];
   /** The lab's directory (hosts/, bin/); removed by stop() unless keepWorkDir. */
   workDir: string;
   options: ResolvedOptions;
@@ -164,6 +172,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
         route: (id) => fleet.deliver(id),
         newId: () => rng.uuid(),
         deliveryCapMs: o.deliveryTimeoutMs,
+        ...(o.queueTimeoutMs !== undefined ? { queueCapMs: o.queueTimeoutMs } : {}),
         executionCapMs: o.executionTimeoutMs,
         visibilityDelayMs: o.invocationVisibilityDelayMs,
       }),
@@ -171,8 +180,8 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     cleanup.push(() => state.engine.stop());
     seedNodes(state, hosts, activations, started);
 
-    const directory = labDirectory(o.seed);
-    const stns = new StnsServer(directory, [o.tokens.web, o.tokens.pi]);
+    const directory = o.stns;
+    const stns = new StnsServer(directory, o.stnsTokens);
     const stnsEndpoint = await stns.listen(o.stnsPort);
     cleanup.push(() => stns.close());
     const api = new ApiServer(() => state, {
@@ -187,7 +196,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     const stats = (): LabStats => ({ ...structuredClone(api.stats), hostCommands: counters.hostCommands, hostSeconds: counters.hostMs / 1000, commands: state.engine.commands.size, stns: { ...stns.stats } });
 
     await writeStandins(binDir);
-    const chroot = o.chroot > 0 ? { rootfs: rootfsPath(), debs: await buildDebs(path.join(workDir, 'debs')) } : undefined;
+    const chroot = o.chroot > 0 ? { rootfs: o.chrootRootfs ?? rootfsPath(), debs: await buildDebs(path.join(workDir, 'debs')) } : undefined;
     const limit = new Limiter(16);
     await Promise.all(
       hosts.map(async (h, i) => {
@@ -204,7 +213,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     );
 
     const tokens = { ...o.tokens };
-    const used = new Set<string>([tokens.web, tokens.pi]);
+    const used = new Set<string>(o.stnsTokens.map((t) => t.value));
     const rotations = new Rng(o.seed, 'token-rotations');
     const rotateToken = (name: TokenName, value?: string): string => {
       if (!Object.hasOwn(TOKEN_PARAMETERS, name)) throw new Error(`rotateToken: no token "${String(name)}" (known: ${Object.keys(TOKEN_PARAMETERS).join(', ')})`);
@@ -214,10 +223,12 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
         while (used.has(next));
       }
       if (next === '' || next === tokens[name]) throw new Error(`rotateToken: the new ${name} token must be non-empty and differ from the current one`);
+      const clash = stns.tokens().find((t) => t.value === next && t.name !== name);
+      if (clash) throw new Error(`rotateToken: the new ${name} token is the value of the STNS token "${clash.name}"`);
       params.put({ name: TOKEN_PARAMETERS[name], type: 'SecureString', value: next, description: TOKEN_DESCRIPTIONS[name], overwrite: true });
       tokens[name] = next;
       used.add(next);
-      stns.setTokens([tokens.web, tokens.pi]);
+      stns.setToken(name, next);
       return next;
     };
 
@@ -229,6 +240,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       tokens,
       stnsUsers: directory.users,
       stnsGroups: directory.groups,
+      stnsVisible: (name) => stns.visibleTo(name),
+      stnsTokens: () => stns.tokens(),
+      stnsRequests: () => stns.requests(),
       workDir,
       options: o,
       get hosts() {

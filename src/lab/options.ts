@@ -1,10 +1,13 @@
 // What a lab is made of, and the defaults. Timings are scaled down from AWS's (minutes → seconds) so that a
 // test of "the host never answered" finishes in seconds: TimeoutSeconds and executionTimeout from the
-// request are honoured, but capped by deliveryTimeoutMs / executionTimeoutMs.
+// request are honoured; deliveryTimeoutMs / executionTimeoutMs cap only the waits for what never comes (a node
+// nobody answers, a slow pick-up, a hung script): see commands.ts.
 import { OS_PROFILE_IDS, type OsProfileId } from '../profiles/ids.js';
 import { chrootSupport } from './chroot-hosts.js';
 import { assignFaults, FaultSpecError, parseFaults, type FaultSpec } from './faults.js';
 import { Rng } from './random.js';
+import { labDirectory, loadDirectoryFile, StnsDirectoryError, validateDirectory } from './stns-directory.js';
+import type { StnsDirectory, StnsToken } from './stns-server.js';
 
 /** How clones sharing one managed-node ID answer it (fleet.ts explains the model). */
 export const CLONE_ANSWERS = ['in-turn', 'last-started'] as const;
@@ -37,10 +40,15 @@ export interface LabOptions {
   keepWorkDir?: boolean;
   /** SendCommand refuses Parameters larger than this (default 64 KiB). */
   payloadCapBytes?: number;
-  /** Cap on TimeoutSeconds, the time a command has to start on a host (default 5 s). */
+  /** How long the lab waits for a node nobody answers, or a slow pick-up, before DeliveryTimedOut (default 5 s;
+   * never longer than the command's TimeoutSeconds). */
   deliveryTimeoutMs?: number;
-  /** Cap on executionTimeout, the time a command may run (default 10 s). */
+  /** How long a hung script (timeout fault) runs before it is killed (default 10 s; never longer than the
+   * command's executionTimeout). Other scripts get the executionTimeout they asked for. */
   executionTimeoutMs?: number;
+  /** Cap on TimeoutSeconds for invocations waiting for a MaxConcurrency slot (default: none, as SSM: they may
+   * wait the whole TimeoutSeconds). For tests of the DeliveryTimedOut-in-the-queue case in seconds. */
+  queueTimeoutMs?: number;
   /** Delivery delay of a `slow` host, drawn per host from this range (default 1000–3000 ms). */
   slowDelayMs?: readonly [number, number];
   /** Host processes running at once, across all commands (default 32). */
@@ -51,6 +59,13 @@ export interface LabOptions {
   tokens?: { web?: string; pi?: string };
   /** Debian 12 chroot hosts on top of the directory hosts (root and the cached rootfs only; see chroot-hosts.ts). */
   chroot?: number;
+  /** The root filesystem the chroot hosts are copies of (default: the cached Debian 12 rootfs of
+   * scripts/debian-rootfs.sh). E.g. the rootfs with the real libnss-stns-v2 of scripts/stns-real-rootfs.sh. */
+  chrootRootfs?: string;
+  /** What the STNS server serves: a JSON or YAML file (stns-directory.ts describes the format), or the same as an
+   * object (users, groups, tokens). Default: the lab's own users (alice, bob, carol, dave, erin), drawn from
+   * the seed, with different users visible to the web and Pi tokens. */
+  stnsDirectory?: string | Record<string, unknown>;
   /** Which of the boards sharing a managed-node ID (clones) answers it: 'in-turn' (default; each command
    * reaches the next live board, a restarted agent first) or 'last-started' (always the most recently
    * started one). See fleet.ts. */
@@ -72,12 +87,21 @@ export interface ResolvedOptions {
   payloadCapBytes: number;
   deliveryTimeoutMs: number;
   executionTimeoutMs: number;
+  queueTimeoutMs: number | undefined;
   slowDelayMs: readonly [number, number];
   maxHostProcesses: number;
   invocationVisibilityDelayMs: number;
   tokens: { web: string; pi: string };
   chroot: number;
+  /** The chroot hosts' root filesystem (undefined: the default cached rootfs). */
+  chrootRootfs: string | undefined;
   cloneAnswers: CloneAnswers;
+  /** The STNS directory served, checked and with defaults filled in. */
+  stns: StnsDirectory;
+  /** Where it came from: the file, "options" (an object) or "built-in". */
+  stnsSource: string;
+  /** Every token the STNS server accepts: web and pi (their values as in `tokens`), then the directory's others. */
+  stnsTokens: StnsToken[];
 }
 
 export class LabOptionsError extends Error {}
@@ -112,6 +136,19 @@ export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
   }
   if (faults.clones > 0 && pis === 0) throw new LabOptionsError('clones copy the first Raspberry Pi, but the lab has no Pi hosts (pis=0)');
   const seed = o.seed ?? 1;
+  let stns: StnsDirectory;
+  let stnsSource = 'built-in';
+  try {
+    if (typeof o.stnsDirectory === 'string') {
+      stns = loadDirectoryFile(o.stnsDirectory);
+      stnsSource = o.stnsDirectory;
+    } else if (o.stnsDirectory !== undefined) {
+      stns = validateDirectory(o.stnsDirectory, 'stnsDirectory');
+      stnsSource = 'options';
+    } else stns = labDirectory(seed);
+  } catch (e) {
+    throw new LabOptionsError(e instanceof StnsDirectoryError ? `STNS directory ${e.message}` : String(e));
+  }
   const tokenRng = new Rng(seed, 'tokens');
   const slow = o.slowDelayMs ?? [1000, 3000];
   if (slow[0] < 0 || slow[1] < slow[0]) throw new LabOptionsError(`slowDelayMs must be [min, max] with 0 ≤ min ≤ max (got ${slow.join(', ')})`);
@@ -130,17 +167,39 @@ export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
     payloadCapBytes: nonNegative('payloadCapBytes', o.payloadCapBytes, 64 * 1024),
     deliveryTimeoutMs: nonNegative('deliveryTimeoutMs', o.deliveryTimeoutMs, 5000),
     executionTimeoutMs: nonNegative('executionTimeoutMs', o.executionTimeoutMs, 10_000),
+    queueTimeoutMs: o.queueTimeoutMs === undefined ? undefined : nonNegative('queueTimeoutMs', o.queueTimeoutMs, 0),
     slowDelayMs: slow,
     maxHostProcesses: Math.max(1, nonNegative('maxHostProcesses', o.maxHostProcesses, 32)),
     invocationVisibilityDelayMs: nonNegative('invocationVisibilityDelayMs', o.invocationVisibilityDelayMs, 0),
-    tokens: { web: o.tokens?.web ?? `lab-web-${tokenRng.alnum(24)}`, pi: o.tokens?.pi ?? `lab-pi-${tokenRng.alnum(24)}` },
+    tokens: {
+      web: o.tokens?.web ?? stns.access['web']?.value ?? `lab-web-${tokenRng.alnum(24)}`,
+      pi: o.tokens?.pi ?? stns.access['pi']?.value ?? `lab-pi-${tokenRng.alnum(24)}`,
+    },
     chroot: nonNegative('chroot', o.chroot, 0),
+    chrootRootfs: o.chrootRootfs,
     cloneAnswers: o.cloneAnswers ?? 'in-turn',
+    stns,
+    stnsSource,
+    stnsTokens: [],
   };
   if (!(CLONE_ANSWERS as readonly string[]).includes(r.cloneAnswers)) throw new LabOptionsError(`cloneAnswers must be one of ${CLONE_ANSWERS.join(', ')} (got ${String(o.cloneAnswers)})`);
   if (r.tokens.web === '' || r.tokens.pi === '') throw new LabOptionsError('tokens must not be empty');
+  const access = (name: string) => ({ users: [...(stns.access[name]?.users ?? [])], groups: [...(stns.access[name]?.groups ?? [])] });
+  r.stnsTokens = [
+    { name: 'web', value: r.tokens.web, ...access('web') },
+    { name: 'pi', value: r.tokens.pi, ...access('pi') },
+    ...Object.entries(stns.access)
+      .filter(([n]) => n !== 'web' && n !== 'pi')
+      .map(([name, a]) => ({ name, value: a.value!, users: [...a.users], groups: [...a.groups] })),
+  ];
+  const seen = new Map<string, string>();
+  for (const t of r.stnsTokens) {
+    const other = seen.get(t.value);
+    if (other !== undefined) throw new LabOptionsError(`STNS tokens "${other}" and "${t.name}" have the same value (${r.stnsSource})`);
+    seen.set(t.value, t.name);
+  }
   if (r.chroot > 0) {
-    const c = chrootSupport();
+    const c = chrootSupport(r.chrootRootfs);
     if (!c.ok) throw new LabOptionsError(`chroot=${r.chroot}: ${c.reason}`);
   }
   return r;

@@ -1,7 +1,8 @@
 // Runs a command on a lab host the way the SSM agent runs AWS-RunShellScript: the commands written to
 // _script.sh in the node's orchestration directory, run by /bin/sh with the agent's environment variables,
 // stdout and stderr captured, the whole process group killed (exit code 137) at the execution timeout or on
-// cancel. A directory host's commands see STNS_FLEET_ROOT=<its tree> and the lab's stand-ins first on PATH.
+// cancel. A directory host's commands see STNS_FLEET_ROOT=<its tree>, STNS_FLEET_LAB_SERVICES=1 and the lab's
+// stand-ins first on PATH.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -137,7 +138,9 @@ export class HostRunner {
         })
       : spawn('/bin/sh', spec.hang ? ['-c', `/bin/sh "$1"${hang}`, 'sh', scriptPath] : [scriptPath], {
           cwd,
-          env: { ...agentEnv, PATH: `${this.o.binDir}:${SYSTEM_PATH}`, HOME: path.join(root, 'root'), TMPDIR: path.join(root, 'tmp'), STNS_FLEET_ROOT: root },
+          // STNS_FLEET_LAB_SERVICES: the host script restarts cache-stnsd through the systemctl stand-in, as on a
+          // running host (converge.sh sf_lab_services; the model is lab-bin/lib/cache-stnsd.mjs).
+          env: { ...agentEnv, PATH: `${this.o.binDir}:${SYSTEM_PATH}`, HOME: path.join(root, 'root'), TMPDIR: path.join(root, 'tmp'), STNS_FLEET_ROOT: root, STNS_FLEET_LAB_SERVICES: '1' },
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
         });

@@ -22,6 +22,8 @@ const STANDINS: Record<string, { mjs: string } | { sh: string; as: string }> = {
   systemctl: { sh: 'services.sh', as: 'systemctl' },
   service: { sh: 'services.sh', as: 'service' },
   uname: { sh: 'uname.sh', as: 'uname' },
+  // The host script enters a tree (STNS_FLEET_ROOT) to run its own package manager and sshd: the tree's tools are these.
+  chroot: { sh: 'tree-chroot.sh', as: 'chroot' },
 };
 
 export const STANDIN_NAMES = Object.keys(STANDINS);

@@ -32,6 +32,9 @@ export interface StnsSettings {
   cached: { enable: boolean; prefetch?: boolean };
   /** Base URL of the STNS package repository (apt/yum), e.g. https://repo.stns.jp */
   packageRepository: string;
+  /** `stns.package_release`: the STNS repository release to install from (an apt codename such as bookworm, or
+   * el9/el7/amzn2), replacing stns-fleet's choice (src/profiles/package-releases.ts). Absent: stns-fleet chooses. */
+  packageRelease?: string;
 }
 
 export interface HostSettings {

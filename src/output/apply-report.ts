@@ -1,6 +1,6 @@
 // What apply did, host by host, and a summary; the same facts as JSON for machines.
 import type { FleetPlan } from '../fleet/plan.js';
-import type { ApplyReport } from '../fleet/rollout.js';
+import { planned, type ApplyReport } from '../fleet/rollout.js';
 import { hostLabel } from './host-label.js';
 
 export function applyText(plan: FleetPlan, r: ApplyReport): string {
@@ -24,7 +24,8 @@ export function applyText(plan: FleetPlan, r: ApplyReport): string {
 }
 
 export function applyJson(plan: FleetPlan, r: ApplyReport | undefined): unknown {
-  const outcomes = r?.outcomes ?? plan.hosts.map((h) => ({ id: h.id, outcome: h.status === 'unchanged' ? 'unchanged' : 'skipped', detail: h.reason }));
+  // Nothing applied: each host as the plan has it (the same outcomes, so the same counts, as a rollout's).
+  const outcomes = r?.outcomes ?? plan.hosts.map((h) => planned(h) ?? { id: h.id, outcome: 'skipped', detail: h.reason });
   const summary: Record<string, number> = {};
   for (const o of outcomes) summary[o.outcome] = (summary[o.outcome] ?? 0) + 1;
   const groups = new Map(plan.hosts.map((h) => [h.id, h.group]));

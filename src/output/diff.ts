@@ -1,20 +1,12 @@
-// Unified diffs for people: always redacted (secret placeholders become "(sensitive)"), binary files
+// Unified diffs for people, of the shown forms (secrets "(sensitive)", stns.conf redacted), binary files
 // summarised, and the same text for `render --diff` and `plan`.
 import { createTwoFilesPatch } from 'diff';
 import type { FileChange } from '../plan/host-plan.js';
-import { redact, SENSITIVE } from '../render/secrets.js';
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: '=' } as const;
 
 export function changeSymbol(c: FileChange): string {
   return SYMBOL[c.action];
-}
-
-/** A host's current stns.conf carries its token in clear: hide the value of every secret-bearing key. */
-const SECRET_TOML_LINE = /^(\s*(?:auth_token|password)\s*=\s*).+$/gm;
-
-export function redactCurrent(text: string): string {
-  return redact(text).replace(SECRET_TOML_LINE, `$1"${SENSITIVE}"`);
 }
 
 function isText(b: Buffer | null): boolean {
@@ -23,12 +15,13 @@ function isText(b: Buffer | null): boolean {
 
 export function fileDiff(c: FileChange, context = 3): string {
   if (c.action === 'noop') return '';
-  const after = c.file.content;
+  // Both sides are already as they may be shown (host-plan.ts: stns.conf redacted, placeholders hidden).
+  const after = c.shownAfter;
   if (!isText(c.before) || !isText(after)) {
     return `Binary file ${c.file.path}: ${c.beforeSha256.slice(0, 12)} → ${c.afterSha256.slice(0, 12)}\n`;
   }
-  const before = redactCurrent(c.before?.toString('utf8') ?? '');
-  const afterText = redactCurrent(after?.toString('utf8') ?? '');
+  const before = c.before?.toString('utf8') ?? '';
+  const afterText = after?.toString('utf8') ?? '';
   if (c.action === 'update' && before === afterText) {
     return `--- a${c.file.path}\n+++ b${c.file.path}\n(only a secret value changes; not shown)\n`;
   }

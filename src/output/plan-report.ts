@@ -21,13 +21,15 @@ export function planText(p: FleetPlan, fleet?: Fleet): string {
   for (const u of changing) {
     out.push(unitHeader(u, names), ...u.summary.map((l) => `   ${l}`));
     for (const w of u.warnings) out.push(`   warning: ${w}`);
+    for (const n of u.notes ?? []) out.push(`   note: ${n}`);
     out.push('', ...u.diffs.map((d) => d.trimEnd()), '');
   }
   for (const u of broken) {
-    out.push(unitHeader(u, names), ...u.problems.map((x) => `   error: ${x}`), '');
+    out.push(unitHeader(u, names), ...u.problems.map((x) => `   error: ${x}`), ...(u.notes ?? []).map((n) => `   note: ${n}`), '');
   }
   const same = p.units.filter((u) => !u.changed && u.problems.length === 0);
   if (same.length > 0) out.push(`Already converged: ${same.map((u) => `${u.id} (${u.hostIds.length} host(s))`).join(', ')}`);
+  for (const u of same) for (const n of u.notes ?? []) out.push(`   note (${u.id}): ${n}`);
   const other = p.hosts.filter((h) => h.status === 'skipped' || h.status === 'unreachable' || (h.status === 'error' && !broken.some((u) => u.id === h.unit)));
   if (other.length > 0) {
     out.push('', 'Not planned:');

@@ -5,8 +5,10 @@ export const OS_PROFILE_IDS = [
   'ubuntu-20.04',
   'ubuntu-22.04',
   'ubuntu-24.04',
+  'ubuntu-26.04',
   'debian-11',
   'debian-12',
+  'debian-13',
   'raspberry-pi-os',
 ] as const;
 

@@ -7,6 +7,12 @@ import type { Templates } from './templates.js';
 
 export const REPO_KEY_DATA = 'keys/stns-repo.asc';
 
+/** The repository files stns-fleet writes (when packages must be installed), per package family. */
+export const REPO_FILES = {
+  debian: { keyring: '/etc/apt/keyrings/stns-fleet.gpg', source: '/etc/apt/sources.list.d/stns-fleet.list' },
+  rhel: { keyring: '/etc/pki/rpm-gpg/RPM-GPG-KEY-stns-fleet', source: '/etc/yum.repos.d/stns-fleet.repo' },
+} as const;
+
 export interface PackagePlan {
   manager: 'apt' | 'yum' | 'dnf';
   packages: string[];
@@ -14,6 +20,10 @@ export interface PackagePlan {
   files: { path: string; content: Buffer; mode: number }[];
   /** Shell lines that install the packages. */
   commands: string[];
+  /** The STNS repository release installed from (apt codename, or el9/el7/amzn2). */
+  release: string;
+  /** Why that repository, when it is not the host's own release (plan shows it as a note). */
+  note?: string;
 }
 
 /** The binary OpenPGP key inside an ASCII-armored block (what apt's signed-by wants on every apt version). */
@@ -38,14 +48,14 @@ export function planPackages(
   stns: StnsSettings,
   t: Templates,
 ): PackagePlan | { unsupported: string } {
-  const src = profile.packageSource(identity);
+  const src = profile.packageSource(identity, stns.packageRelease);
   if ('unsupported' in src) return src;
+  const why = { release: src.release, ...(src.note ? { note: src.note } : {}) };
   const base = stns.packageRepository.replace(/\/+$/, '');
   const packages = packagesFor(stns);
   const armored = t.data(REPO_KEY_DATA).toString('utf8');
   if (src.manager === 'apt') {
-    const keyring = '/etc/apt/keyrings/stns-fleet.gpg';
-    const list = '/etc/apt/sources.list.d/stns-fleet.list';
+    const { keyring, source: list } = REPO_FILES.debian;
     const url = `${base}/${src.pathPrefix}/`;
     return {
       manager: 'apt',
@@ -60,10 +70,10 @@ export function planPackages(
           '-o APT::Get::List-Cleanup=0 -o Acquire::Retries=1 -o Acquire::http::Timeout=20 -o Acquire::https::Timeout=20',
         `DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold ${packages.join(' ')}`,
       ],
+      ...why,
     };
   }
-  const keyring = '/etc/pki/rpm-gpg/RPM-GPG-KEY-stns-fleet';
-  const repo = '/etc/yum.repos.d/stns-fleet.repo';
+  const { keyring, source: repo } = REPO_FILES.rhel;
   return {
     manager: src.manager,
     packages,
@@ -72,5 +82,6 @@ export function planPackages(
       { path: repo, content: Buffer.from(t.render('yum.repo.hbs', { url: `${base}/${src.path}`, keyring })), mode: 0o644 },
     ],
     commands: [`${src.manager} install -y ${packages.join(' ')}`],
+    ...why,
   };
 }

@@ -3,10 +3,18 @@
 // script payload, files written by `render --out`), and `redact` shows `(sensitive)` everywhere else.
 import { tomlStringBody } from './toml.js';
 
-export type SecretName = 'auth_token';
+/** `auth_token`, or `header_<hex of the header name>` for an `[http_headers]` value (they may be credentials). */
+export type SecretName = string;
 export type SecretEncoding = 'toml';
 
-const PLACEHOLDER = /@@STNS_FLEET_SECRET:([a-z_]+):([a-z]+)@@/g;
+const PLACEHOLDER = /@@STNS_FLEET_SECRET:([a-z0-9_]+):([a-z]+)@@/g;
+
+export const AUTH_TOKEN: SecretName = 'auth_token';
+
+/** The secret name of one http_headers value: hex keeps any header name inside the placeholder's alphabet. */
+export function headerSecret(header: string): SecretName {
+  return `header_${Buffer.from(header, 'utf8').toString('hex')}`;
+}
 
 export function secretPlaceholder(name: SecretName, encoding: SecretEncoding): string {
   return `@@STNS_FLEET_SECRET:${name}:${encoding}@@`;
@@ -14,7 +22,7 @@ export function secretPlaceholder(name: SecretName, encoding: SecretEncoding): s
 
 export function secretsIn(content: Buffer | string): SecretName[] {
   const names = new Set<SecretName>();
-  for (const m of content.toString('utf8').matchAll(PLACEHOLDER)) names.add(m[1] as SecretName);
+  for (const m of content.toString('utf8').matchAll(PLACEHOLDER)) names.add(m[1]!);
   return [...names];
 }
 
@@ -25,13 +33,21 @@ function encode(value: string, encoding: string): string {
 
 export type SecretValues = Partial<Record<SecretName, string>>;
 
+/** The secret values of a group's stns.conf: its resolved token (if any) and every http_headers value. */
+export function stnsSecretValues(headers: Record<string, string> | undefined, authToken: string | undefined): SecretValues {
+  const v: SecretValues = {};
+  if (authToken !== undefined) v[AUTH_TOKEN] = authToken;
+  for (const [k, value] of Object.entries(headers ?? {})) v[headerSecret(k)] = value;
+  return v;
+}
+
 /** Substitutes secret values. Throws if a placeholder has no value, so a file is never written half-made. */
 export function materialize(content: Buffer, values: SecretValues): Buffer {
   const text = content.toString('utf8');
   if (!text.includes('@@STNS_FLEET_SECRET:')) return content;
   return Buffer.from(
     text.replace(PLACEHOLDER, (_m, name: string, enc: string) => {
-      const v = values[name as SecretName];
+      const v = values[name];
       if (v === undefined) throw new Error(`secret ${name} has no value`);
       return encode(v, enc);
     }),

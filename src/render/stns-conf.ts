@@ -1,7 +1,7 @@
 // /etc/stns/client/stns.conf from the group's settings. Every value is encoded as a TOML literal before it
 // reaches the template; the auth token is a placeholder (see secrets.ts).
 import { STNS_OPTION_KEYS, type StnsSettings } from '../model/settings.js';
-import { secretPlaceholder } from './secrets.js';
+import { headerSecret, secretPlaceholder } from './secrets.js';
 import type { Templates } from './templates.js';
 import { tomlKey, tomlString, tomlValue } from './toml.js';
 
@@ -18,7 +18,8 @@ export function renderStnsConf(t: Templates, s: StnsSettings): string {
   const tls: Entry[] = (['ca', 'cert', 'key'] as const)
     .filter((k) => s.tls?.[k] !== undefined)
     .map((k) => ({ key: k, value: tomlString(s.tls![k]!) }));
-  const httpHeaders: Entry[] = Object.entries(s.httpHeaders ?? {}).map(([k, v]) => ({ key: tomlKey(k), value: tomlString(v) }));
+  // Header values may be credentials: placeholders, like the token (sealed at apply, hidden in diffs).
+  const httpHeaders: Entry[] = Object.keys(s.httpHeaders ?? {}).map((k) => ({ key: tomlKey(k), value: `"${secretPlaceholder(headerSecret(k), 'toml')}"` }));
   const cached: Entry[] = [{ key: 'enable', value: tomlValue(s.cached.enable) }];
   if (s.cached.prefetch !== undefined) cached.push({ key: 'prefetch', value: tomlValue(s.cached.prefetch) });
   return t.render('stns.conf.hbs', {

@@ -7,9 +7,10 @@ import type { Arch, OsProfile } from '../profiles/types.js';
 
 export const STOCK_DIR = fileURLToPath(new URL('../../stock/', import.meta.url));
 
-export async function stockSnapshot(profile: OsProfile, arch: Arch, watch: WatchList): Promise<HostSnapshot> {
+/** The stock files of `profile` (its stock variant `variant`, default the first), as a host snapshot. */
+export async function stockSnapshot(profile: OsProfile, arch: Arch, watch: WatchList, variant?: string): Promise<HostSnapshot> {
   const files = new Map<string, Buffer>();
-  for (const layer of profile.stockLayers(arch)) {
+  for (const layer of profile.stockLayers(arch, variant)) {
     const s = await snapshotFromRoot(path.join(STOCK_DIR, layer), watch);
     for (const [p, b] of s.files) files.set(p, b);
   }

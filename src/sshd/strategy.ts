@@ -6,7 +6,7 @@
 // Where EC2 Instance Connect is the current keys command, a chain wrapper keeps it working behind STNS.
 // Every decision is checked by evaluating the result: if sshd would not use our command, it is an error.
 import path from 'node:path';
-import type { HostSnapshot } from '../host/snapshot.js';
+import { listDir, readText, type HostSnapshot } from '../host/snapshot.js';
 import type { HostSettings } from '../model/settings.js';
 import type { Templates } from '../render/templates.js';
 import { describeSource, effective, evaluateSshd, optionDirectives, SSHD_CONFIG, type Directive } from './config.js';
@@ -16,7 +16,8 @@ export const KEY_WRAPPER = '/usr/lib/stns/stns-key-wrapper';
 /** Under /usr/lib, not /usr/local/bin: sshd refuses a keys command in a group-writable directory, and
  * /usr/local/bin is root:staff 2775 on some Debian systems. */
 export const CHAIN_WRAPPER = '/usr/lib/stns-fleet/stns-fleet-keys';
-export const SSHD_DROPIN = '/etc/ssh/sshd_config.d/00-stns-fleet.conf';
+export const SSHD_CONFIG_D = '/etc/ssh/sshd_config.d';
+export const SSHD_DROPIN = `${SSHD_CONFIG_D}/00-stns-fleet.conf`;
 export const overridePath = (service: string): string => `/etc/systemd/system/${service}.service.d/zz-stns-fleet.conf`;
 
 const BLOCK_BEGIN = '# BEGIN stns-fleet managed block';
@@ -179,6 +180,14 @@ export function planSshd(current: HostSnapshot, service: string, settings: HostS
   for (const d of ev.inMatch) {
     if (d.keyword === 'authorizedkeyscommand' || d.keyword === 'authorizedkeyscommanduser') {
       out.warnings.push(`${d.keyword} is also set inside a Match block at ${describeSource(d.source)}; it wins for connections that match`);
+    }
+  }
+  // A drop-in that sets a keys command but that sshd never reads: e.g. EC2 Instance Connect's
+  // 60-ec2-instance-connect.conf on an AL2023 host whose sshd_config lost its Include line. It does not work now.
+  for (const f of listDir(baseline, SSHD_CONFIG_D)) {
+    if (!f.endsWith('.conf') || ev.filesRead.includes(f)) continue;
+    if (/^\s*AuthorizedKeysCommand[\s=]/im.test(readText(baseline, f) ?? '')) {
+      out.warnings.push(`${f} sets AuthorizedKeysCommand, but sshd does not read it (nothing includes ${SSHD_CONFIG_D}): what it configures (EC2 Instance Connect?) does not work on this host, before or after this change`);
     }
   }
   if (!after.kc || after.kc.command !== want.command || after.kc.user !== want.user) {

@@ -6,33 +6,98 @@
 #   0   changed, or unchanged                         (RESULT=changed | unchanged)
 #   10  drift: a file differs from what the plan saw; nothing was touched         (RESULT=drift)
 #   11  payload: a file did not match the plan's checksum; nothing was touched     (RESULT=payload)
-#   20  preflight: not root, a required tool missing, or OS unsupported; untouched (RESULT=preflight)
+#   12  busy: another stns-fleet run holds the lock; nothing touched               (RESULT=busy)
+#   20  preflight: not root, a required tool missing, OS unsupported, or a target is a
+#       dangling symbolic link; nothing touched                                    (RESULT=preflight)
 #   30  install: packages could not be installed; every file restored             (RESULT=install-failed)
-#   40  validate: sshd -t (or another check) refused the result; every file restored (RESULT=invalid)
+#   40  validate: sshd -t (or another check) refused the result: on the staged copy, before anything
+#       was written (nothing touched), or after writing (every file restored)      (RESULT=invalid)
 #   41  write: a file could not be written; every file restored                    (RESULT=write-failed)
 #   50  activate: sshd or cache-stnsd did not reload/restart; files restored and the
 #       old configuration reloaded                                                 (RESULT=activate-failed)
 #   60  restore failed: manual attention needed; the backup directory is printed   (RESULT=restore-failed)
+#   129, 130, 143  interrupted by SIGHUP, SIGINT, SIGTERM: every file written so far restored (and the
+#       old configuration reloaded when it was activating); 60 if that restore failed (RESULT=interrupted)
 # STNS_FLEET_ROOT=DIR treats DIR as / (directory trees and mounted images). The script never prints a
 # file's content, so no secret it carries reaches the command output.
+#
+# One run at a time: the lock is the directory /var/lib/stns-fleet/lock (mkdir is atomic everywhere), holding
+# "pid starttime" of its run, the phase and the backup directory. A lock whose run is gone (SIGKILL, power
+# loss) is taken over; if that run was writing, its files are first restored from its backup (NOTICE line).
+# The work directory (decoded and decrypted payloads) is /var/lib/stns-fleet/converge.XXXXXX (root, 0700): it is
+# removed on every exit the shell can trap, and by the next run after one it cannot (SIGKILL).
+# Writes and restores go through symbolic links to the file they name, keeping its owner, mode, ACLs, xattrs
+# and SELinux context. Backups: /var/backups/stns-fleet/<UTC time>-<pid>/ with a manifest (state sha256 mode
+# uid gid path; "dir" lines for directories a run made); a file that carries a secret is kept 0600 there.
+# The newest SF_KEEP_BACKUPS of them are kept: older ones are pruned after each successful run.
+# Tests only: STNS_FLEET_TEST_STOP_AT=STEP stops the script with SIGSTOP at that sf_step, to signal it there.
 set -u
 umask 077
 R="${STNS_FLEET_ROOT:-}"
 R="${R%/}"
+D="$R/var/lib/stns-fleet"
+L="$D/lock"
 W=""
 B=""
+SF_LOCKED=0
+SF_PHASE=""
+SF_TMP=""
+SF_CACHE_RESTARTED=0
+# Backup directories kept per host: the newest, this run's among them (older ones pruned after a success).
+SF_KEEP_BACKUPS=5
+# Symbolic links followed to reach a target before giving up (a loop); Linux's own limit is 40.
+SF_MAX_LINKS=40
 
 sf_say() { printf 'stns-fleet: %s\n' "$*"; }
 sf_line() { printf 'STNS_FLEET_%s\n' "$*"; }
-# shellcheck disable=SC2317 # called from the traps below
-sf_cleanup() { if [ -n "$W" ]; then rm -rf "$W"; fi; }
-trap sf_cleanup EXIT
-trap 'sf_cleanup; exit 130' INT TERM
 
-sf_end() { # code word [message]
+# --- endings ------------------------------------------------------------------------------------------
+# shellcheck disable=SC2317 # called from the traps below
+sf_cleanup() { # every exit: no temp file beside a target, no work directory (decrypted payloads), no lock
+	sf_drop_tmp
+	if [ -n "$W" ]; then rm -rf "$W"; fi
+	if [ "$SF_LOCKED" = 1 ]; then rm -rf "$L"; fi
+}
+
+sf_drop_tmp() { if [ -n "$SF_TMP" ]; then rm -f "$SF_TMP"; SF_TMP=""; fi; }
+
+# shellcheck disable=SC2317 # called from the traps below
+sf_signal() { # exit-code signal: put back what was written so far, then end
+	trap '' HUP INT TERM
+	sf_line "ERROR interrupted by SIG$2"
+	sf_drop_tmp
+	case "$SF_PHASE" in
+	writing | activating)
+		sf_restore "$B" || sf_end 60 restore-failed "interrupted, and restoring from $B failed: fix by hand from that directory"
+		if [ "$SF_PHASE" = activating ]; then sf_reactivate_old; fi
+		;;
+	esac
+	sf_end "$1" interrupted
+}
+# A signal that arrives while a command runs (apt-get) is handled when that command ends (POSIX sh waits).
+sf_traps() {
+	trap 'sf_signal 129 HUP' HUP
+	trap 'sf_signal 130 INT' INT
+	trap 'sf_signal 143 TERM' TERM
+}
+trap sf_cleanup EXIT
+sf_traps
+
+sf_end() { # code word [message]: once the ending is decided no signal changes it
+	trap '' HUP INT TERM
+	SF_PHASE=ended
 	if [ -n "${3:-}" ]; then sf_line "ERROR $3"; fi
 	sf_line "RESULT=$2"
 	exit "$1"
+}
+
+sf_step() { # name: a test hook, inert unless STNS_FLEET_TEST_STOP_AT=name: then the script stops itself there
+	if [ "${STNS_FLEET_TEST_STOP_AT:-}" = "$1" ]; then kill -STOP $$; fi
+}
+
+sf_phase() { # name: also in the lock, so a run that takes over a dead run's lock knows whether to restore
+	SF_PHASE=$1
+	printf '%s\n' "$1" >"$L/phase.new" && mv -f "$L/phase.new" "$L/phase"
 }
 
 sf_sha() { # path → sha256 or "absent"
@@ -74,9 +139,9 @@ sf_seal() { # fingerprint wrapped-key: one recipient of the run key; keep ours
 }
 
 # shellcheck disable=SC2317 # as above
-sf_sealed_file() { # as sf_file, but the content is base64 of AES-256-CBC(gzip)
+sf_sealed_file() { # as sf_file, but the content is base64 of AES-256-CBC(gzip); "after" is an HMAC (sf_mac)
 	SF_N=$((SF_N + 1))
-	if [ ${#SF_SEAL_KEY} -ne 96 ]; then
+	if [ ${#SF_SEAL_KEY} -ne 160 ]; then
 		sf_end 11 payload "$1 is sealed and this host holds no key for it (its seal key is not the one the plan saw): run plan again"
 	fi
 	k=$(printf '%s' "$SF_SEAL_KEY" | cut -c1-64)
@@ -84,6 +149,34 @@ sf_sealed_file() { # as sf_file, but the content is base64 of AES-256-CBC(gzip)
 	base64 -d | openssl enc -d -aes-256-cbc -K "$k" -iv "$iv" 2>/dev/null | gzip -dc >"$W/$SF_N" ||
 		sf_end 11 payload "cannot open the sealed payload of $1"
 	printf '%s %s %s %s %s %s %s\n' "$SF_N" "$1" "$2" "$3" "$4" "$5" "$6" >>"$W/files"
+	printf '%s\n' "$SF_N" >>"$W/sealed"
+}
+
+# --- digests the plan's before/after values are compared with ----------------------------------------
+# A sealed file's "after" is HMAC-SHA256 under the run's MAC key: SSM history then holds nothing a token
+# guess could be tested against. stns.conf's "before" is the sha256 of its redacted form (SF_REDACT_AWK),
+# which is what the facts reported. Every other file: plain sha256.
+# shellcheck disable=SC2317 # used only by scripts that carry sealed files
+sf_mac() { # path → HMAC-SHA256 hex, "absent" or "not-a-file"
+	if [ -f "$1" ]; then
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf '%s' "$SF_SEAL_KEY" | cut -c97-160)" <"$1" | sed 's/^.*= //'
+	else
+		sf_sha "$1"
+	fi
+}
+
+sf_is_sealed() { [ -f "$W/sealed" ] && grep -qx "$1" "$W/sealed"; }
+
+sf_digest_after() { # index path → what the plan's "after" value is compared with
+	if sf_is_sealed "$1"; then sf_mac "$2"; else sf_sha "$2"; fi
+}
+
+sf_digest_before() { # index path role → what the plan's "before" value is compared with
+	if [ "$3" = stns-conf ] && [ -f "$2" ]; then
+		SF_KEEP_COMMENTS="$SF_KEEP_COMMENTS" awk "$SF_REDACT_AWK" "$2" | sha256sum | cut -d' ' -f1
+	else
+		sf_sha "$2"
+	fi
 }
 
 SF_R=0
@@ -93,75 +186,230 @@ sf_repo_file() { # path mode after; content on stdin as for sf_file
 	printf '%s %s %s %s\n' "repo$SF_R" "$1" "$2" "$3" >>"$W/repofiles"
 }
 
-# --- backup and restore ------------------------------------------------------------------------------
-sf_backup() { # path: remember how it was, once
-	if awk -v p="$1" '$3 == p { found = 1 } END { exit !found }' "$B/manifest"; then return 0; fi
-	if [ -f "$R$1" ]; then
-		mkdir -p "$B$(dirname "$1")" && cp -p "$R$1" "$B$1" || return 1
-		printf 'present %s %s\n' "$(sf_sha "$R$1")" "$1" >>"$B/manifest"
-	else
-		printf 'absent absent %s\n' "$1" >>"$B/manifest"
-	fi
+# --- targets: where each file really is --------------------------------------------------------------
+# A target that is a symbolic link is written and restored through the link, so the link stays a link.
+sf_resolve() { # absolute path → the path it names in the host, every link followed (an absolute target is
+	# taken inside $R, ".." stops at its /), without $R; fails after SF_MAX_LINKS links
+	sf_done=""
+	sf_todo="$1"
+	sf_hops=0
+	while :; do
+		while [ "${sf_todo#/}" != "$sf_todo" ]; do sf_todo=${sf_todo#/}; done
+		[ -n "$sf_todo" ] || break
+		sf_part=${sf_todo%%/*}
+		case "$sf_todo" in */*) sf_todo=${sf_todo#*/} ;; *) sf_todo="" ;; esac
+		case "$sf_part" in
+		.) continue ;;
+		..) sf_done=${sf_done%/*}; continue ;;
+		esac
+		if [ -L "$R$sf_done/$sf_part" ]; then
+			sf_hops=$((sf_hops + 1))
+			[ "$sf_hops" -le "$SF_MAX_LINKS" ] || return 1
+			sf_link=$(readlink "$R$sf_done/$sf_part") || return 1
+			case "$sf_link" in /*) sf_done="" ;; esac
+			sf_todo="$sf_link/$sf_todo"
+		else
+			sf_done="$sf_done/$sf_part"
+		fi
+	done
+	printf '%s\n' "${sf_done:-/}"
 }
 
-sf_restore() { # put every backed-up file back, byte-identical
-	[ -f "$B/manifest" ] || return 0
-	sf_bad=0
-	while read -r state sha path; do
-		if [ "$state" = present ]; then
-			cp -p "$B$path" "$R$path.stns-fleet-restore" && mv -f "$R$path.stns-fleet-restore" "$R$path" || sf_bad=1
-			[ "$(sf_sha "$R$path")" = "$sha" ] || sf_bad=1
-		else
-			rm -f "$R$path" || sf_bad=1
+sf_targets() { # registry file: resolve each target once into $W/<index>.real; refuse a dangling link
+	while read -r i path _; do
+		real=$(sf_resolve "$path") || sf_end 20 preflight "$path: more than $SF_MAX_LINKS symbolic links (a loop?); nothing was touched"
+		if [ ! -e "$R$real" ] && [ -L "$R$(sf_resolve "$(dirname "$path")")/${path##*/}" ]; then
+			sf_end 20 preflight "$path is a symbolic link to $real, which does not exist: remove the link or create its target; nothing was touched"
 		fi
-	done <"$B/manifest"
-	if [ "$sf_bad" = 0 ]; then sf_say "restored every file from $B"; return 0; fi
+		printf '%s\n' "$real" >"$W/$i.real" || sf_end 20 preflight "cannot write to $W"
+	done <"$W/$1"
+}
+
+sf_real() { cat "$W/$1.real"; } # index → its target's real path (without $R)
+
+sf_label() { # real path: the SELinux label the policy wants there (live hosts with restorecon)
+	if [ -z "$R" ] && command -v restorecon >/dev/null 2>&1; then restorecon "$1" 2>/dev/null || true; fi
+}
+
+sf_secret() { # index role → 1 when the file carries a secret (stns.conf, or anything sent sealed), else 0
+	if [ "$2" = stns-conf ] || sf_is_sealed "$1"; then echo 1; else echo 0; fi
+}
+
+# --- backup and restore ------------------------------------------------------------------------------
+sf_backup() { # real-path secret(1|0): remember how it was, once: bytes, xattrs, ACLs, SELinux context with
+	# cp --preserve=all, and mode/owner in the manifest. A copy that carries a secret is 0600 (not a hand
+	# restorer's cp -p of nsswitch.conf: the others keep their own mode, in a 0700 directory).
+	if grep -Fqx -- "$1" "$W/backed"; then return 0; fi
+	if [ -f "$R$1" ]; then
+		meta=$(stat -c '%a %u %g' "$R$1") || return 1
+		mkdir -p "$B$(dirname "$1")" && cp --preserve=all "$R$1" "$B$1" || return 1
+		if [ "$2" = 1 ]; then chmod 0600 "$B$1" || return 1; fi
+		printf 'present %s %s %s\n' "$(sf_sha "$R$1")" "$meta" "$1" >>"$B/manifest" || return 1
+	else
+		printf 'absent absent 0 0 0 %s\n' "$1" >>"$B/manifest" || return 1
+	fi
+	printf '%s\n' "$1" >>"$W/backed"
+}
+
+sf_restore() { # backup-dir: put back every file its manifest lists as it was (bytes, owner, mode, xattrs,
+	# context), remove those that were absent, then the directories the run made (deepest first; one that
+	# now holds something else, say a package's file, stays)
+	[ -f "$1/manifest" ] || return 1 # made before the first change: without it nothing can be put back
+	sf_bad=0
+	while read -r state sha mode uid gid path; do
+		case "$state" in
+		present)
+			t="$R$path.stns-fleet-restore"
+			SF_TMP=$t
+			if cp --preserve=all "$1$path" "$t" && { [ "$(stat -c '%u %g' "$t")" = "$uid $gid" ] || chown "$uid:$gid" "$t"; } &&
+				chmod "$mode" "$t" && mv -f "$t" "$R$path"; then
+				SF_TMP=""
+				sf_label "$path"
+			else
+				sf_drop_tmp
+				sf_bad=1
+			fi
+			[ "$(sf_sha "$R$path")" = "$sha" ] && [ "$(stat -c '%a %u %g' "$R$path" 2>/dev/null)" = "$mode $uid $gid" ] || sf_bad=1
+			;;
+		absent) rm -f "$R$path" || sf_bad=1 ;;
+		esac
+	done <"$1/manifest"
+	grep '^dir ' "$1/manifest" | sort -r | while read -r _ _ _ _ _ path; do rmdir "$R$path" 2>/dev/null || true; done
+	if [ "$sf_bad" = 0 ]; then sf_say "restored every file from $1"; return 0; fi
 	return 1
 }
 
-sf_fail() { # code word message: restore, then end
+sf_fail() { # code word message: restore every file (and when activating, the services' old configuration), then end
+	trap '' HUP INT TERM
 	sf_line "ERROR $3"
-	if ! sf_restore; then sf_end 60 restore-failed "restore from $B failed: fix by hand from that directory"; fi
-	sf_line "RESULT=$2"
-	exit "$1"
+	sf_drop_tmp
+	sf_restore "$B" || sf_end 60 restore-failed "restore from $B failed: fix by hand from that directory"
+	if [ "$SF_PHASE" = activating ]; then
+		sf_reactivate_old
+		sf_say "the old configuration is back"
+	fi
+	sf_end "$1" "$2"
+}
+
+sf_prune() { # after a successful run: keep the newest SF_KEEP_BACKUPS backups, this run's among them (never pruned)
+	bd="$R/var/backups/stns-fleet"
+	keep=$SF_KEEP_BACKUPS
+	if [ -d "$B" ]; then keep=$((keep - 1)); fi
+	# Ours are named <UTC time>-<pid>, so newest first is reverse name order; others there (pi-reregister-*) stay.
+	for d in "$bd"/*; do
+		case "${d##*/}" in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9]*) ;; *) continue ;; esac
+		if [ -d "$d" ] && [ "$d" != "$B" ]; then printf '%s\n' "$d"; fi
+	done | sort -r >"$W/backups"
+	n=0
+	while read -r d; do
+		n=$((n + 1))
+		if [ "$n" -gt "$keep" ]; then rm -rf "$d"; fi
+	done <"$W/backups"
 }
 
 # --- writing ------------------------------------------------------------------------------------------
-sf_put() { # staged path mode enforce: atomic replace keeping owner/mode of an existing file
-	t="$R$2.stns-fleet-new"
+sf_mkdirs() { # real dir: make it and its missing parents, each recorded in the manifest first (so a restore
+	# removes them); 0755: sshd's AuthorizedKeysCommandUser must traverse them (not our umask 077)
+	if [ -d "$R$1" ]; then return 0; fi
+	sf_mkdirs "$(dirname "$1")" || return 1
+	printf 'dir absent 0 0 0 %s\n' "$1" >>"$B/manifest" && (umask 022 && mkdir "$R$1")
+}
+
+sf_put() { # staged real-path mode enforce: atomic replace (temp file beside the target, rename). An existing
+	# file is copied first, so its owner, mode, ACLs, xattrs and SELinux context carry over; "enforce" then
+	# sets the plan's mode and root ownership. real-path is the target itself, never a link to it, so "-"
+	# (remove) removes the file a link names, which a restore puts back.
 	if [ "$1" = "-" ]; then rm -f "$R$2"; return; fi
-	if [ -f "$R$2" ] && [ "$4" = keep ]; then
-		cp -p "$R$2" "$t" && cat "$1" >"$t" || return 1
+	t="$R$2.stns-fleet-new"
+	SF_TMP=$t
+	if [ -f "$R$2" ]; then
+		cp --preserve=all "$R$2" "$t" && cat "$1" >"$t" || return 1
+		if [ "$4" != keep ]; then
+			if [ -z "$R" ]; then chown 0:0 "$t" || return 1; fi
+			chmod "$3" "$t" || return 1
+		fi
 	else
-		# Directories we create must be traversable by sshd's AuthorizedKeysCommandUser (not our umask 077).
-		(umask 022 && mkdir -p "$(dirname "$R$2")") && cp "$1" "$t" && chmod "$3" "$t" || return 1
+		sf_mkdirs "$(dirname "$2")" && cp "$1" "$t" && chmod "$3" "$t" || return 1
 		if [ -z "$R" ]; then chown 0:0 "$t" || return 1; fi
 	fi
 	mv -f "$t" "$R$2" || return 1
-	if [ -z "$R" ] && command -v restorecon >/dev/null 2>&1; then restorecon "$2" 2>/dev/null || true; fi
+	SF_TMP=""
+	sf_label "$2"
 }
 
 # --- packages -----------------------------------------------------------------------------------------
+# On a tree (STNS_FLEET_ROOT: a mounted image) the packages are the TREE's: its own database is read
+# (dpkg-query --admindir, rpm --root), and a missing package is installed by its own package manager, run inside
+# it with chroot (the repository files are written in the tree first). This machine's package manager never acts
+# on a tree. A tree whose programs cannot run here (another architecture) gets no install: refused up front.
 sf_pkg_installed() { # name
 	case "$SF_PKG_MANAGER" in
-	apt) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' ;;
-	*) rpm -q "$1" >/dev/null 2>&1 ;;
+	apt) # install, hold, deinstall: still installed
+		if [ -n "$R" ]; then
+			dpkg-query --admindir="$R/var/lib/dpkg" -W -f='${Status}' "$1" 2>/dev/null
+		else
+			dpkg-query -W -f='${Status}' "$1" 2>/dev/null
+		fi | grep -q ' ok installed$' ;;
+	*) if [ -n "$R" ]; then rpm --root "$R" -q "$1"; else rpm -q "$1"; fi >/dev/null 2>&1 ;;
 	esac
 }
 
+SF_TREE_RUNS=""
+sf_tree_runs() { # does the tree's own /bin/sh run here under chroot (root, same architecture or emulated)?
+	if [ -z "$SF_TREE_RUNS" ]; then
+		SF_TREE_RUNS=0
+		if chroot "$R" /bin/sh -c : >/dev/null 2>&1; then SF_TREE_RUNS=1; fi
+	fi
+	[ "$SF_TREE_RUNS" = 1 ]
+}
+
+sf_tree_why() { # why the tree's programs cannot run here
+	if ! command -v chroot >/dev/null 2>&1; then
+		echo "chroot not found"
+	elif [ "$(id -u)" != 0 ]; then
+		echo "chroot needs root"
+	elif [ ! -e "$R/bin/sh" ] && [ ! -L "$R/bin/sh" ]; then
+		echo "it has no /bin/sh: not a root file system"
+	else
+		echo "its architecture cannot run here"
+	fi
+}
+
+sf_in_tree() { # program args…: a program of the tree, run inside it (the usual directories added to PATH; a
+	# TMPDIR of this machine means nothing there)
+	PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" TMPDIR=/tmp chroot "$R" "$@"
+}
+
+# shellcheck disable=SC2317 # called from the generated sf_install
+sf_pkg_run() { # command line of the plan's install: on this host, or inside the tree
+	if [ -z "$R" ]; then eval "$1"; else sf_in_tree /bin/sh -c "$1"; fi
+}
+
+sf_pkg_preflight() { # before anything is touched: which packages are missing, and can they be installed
+	SF_MISSING=""
+	if [ -n "$R" ]; then
+		case "$SF_PKG_MANAGER" in apt) t=dpkg-query ;; *) t=rpm ;; esac
+		command -v "$t" >/dev/null 2>&1 || sf_end 20 preflight "$t not found: cannot read the package database of $R; nothing was touched"
+	fi
+	for p in $SF_PKGS; do sf_pkg_installed "$p" || SF_MISSING="$SF_MISSING $p"; done
+	if [ -z "$SF_MISSING" ]; then return 0; fi
+	if [ -n "$SF_PKG_UNSUPPORTED" ]; then sf_end 20 preflight "missing:$SF_MISSING; $SF_PKG_UNSUPPORTED"; fi
+	if [ -z "$R" ] || sf_tree_runs; then return 0; fi
+	sf_end 20 preflight "cannot install packages into $R: $(sf_tree_why); install$SF_MISSING in the image first; nothing was touched"
+}
+
 sf_packages() {
-	missing=""
-	for p in $SF_PKGS; do sf_pkg_installed "$p" || missing="$missing $p"; done
+	missing=$SF_MISSING
 	if [ -z "$missing" ]; then return 0; fi
-	if [ -n "$SF_PKG_UNSUPPORTED" ]; then sf_end 20 preflight "missing:$missing; $SF_PKG_UNSUPPORTED"; fi
 	sf_say "installing$missing"
 	SF_CHANGED=1
 	SF_CHANGED_PKGS=1
 	if [ -f "$W/repofiles" ]; then
 		while read -r staged path mode after; do
-			[ "$(sf_sha "$R$path")" = "$after" ] && continue
-			sf_backup "$path" || sf_fail 41 write-failed "cannot back up $path"
-			sf_put "$W/$staged" "$path" "$mode" enforce || sf_fail 41 write-failed "cannot write $path"
+			real=$(sf_real "$staged")
+			[ "$(sf_digest_after "$staged" "$R$real")" = "$after" ] && continue
+			sf_backup "$real" 0 || sf_fail 41 write-failed "cannot back up $path"
+			sf_put "$W/$staged" "$real" "$mode" enforce || sf_fail 41 write-failed "cannot write $path"
 		done <"$W/repofiles"
 	fi
 	if ! sf_install >"$W/install.log" 2>&1; then
@@ -173,29 +421,174 @@ sf_packages() {
 }
 
 # --- checks and activation ----------------------------------------------------------------------------
-sf_sshd_bin() {
-	command -v sshd 2>/dev/null || { [ -x /usr/sbin/sshd ] && echo /usr/sbin/sshd; }
+# sshd -t: this host's sshd; on a tree, the tree's OWN sshd, run inside it with chroot (another OpenSSH than
+# this machine's may not know a keyword, or know one the tree's does not). Inside the tree it needs what a booted
+# host has: a host key (an image may get its keys only at first boot: then a throwaway one in $W) and Debian's
+# privilege separation directory /run/sshd (made for the check, removed after it). A tree whose programs cannot
+# run here (another architecture) is not validated, and a NOTICE says so: this machine's sshd is no judge of it.
+SF_SSHD=""
+SF_SSHD_HOSTKEY=""
+SF_SSHD_UNCHECKED=0
+sf_sshd_find() { # sets SF_SSHD; status 1: no sshd, 2: a tree whose programs cannot run here
+	if [ -z "$R" ]; then
+		SF_SSHD=$(command -v sshd 2>/dev/null || { [ -x /usr/sbin/sshd ] && echo /usr/sbin/sshd; }) || return 1
+		return 0
+	fi
+	sf_tree_runs || return 2
+	# shellcheck disable=SC2016 # expanded inside the tree
+	SF_SSHD=$(sf_in_tree /bin/sh -c 'command -v sshd 2>/dev/null || { [ -x /usr/sbin/sshd ] && echo /usr/sbin/sshd; }') || return 1
+	[ -n "$SF_SSHD" ] || return 1
+	for k in "$R"/etc/ssh/ssh_host_*_key; do [ -f "$k" ] && return 0; done
+	k="$W/sshd-check-hostkey"
+	rm -f "$k" "$k.pub"
+	ssh-keygen -q -t ed25519 -N '' -C stns-fleet-check -f "$k" >/dev/null 2>&1 ||
+		openssl ecparam -genkey -name prime256v1 -noout -out "$k" >/dev/null 2>&1 || true
+	if [ -s "$k" ]; then SF_SSHD_HOSTKEY=${k#"$R"}; fi
+	return 0
+}
+
+sf_sshd_unchecked() { # a tree whose sshd cannot run here: say so, once
+	if [ "$SF_SSHD_UNCHECKED" = 0 ]; then
+		sf_line "NOTICE sshd not validated: the sshd of $R cannot run here ($(sf_tree_why)), and this machine's is no judge of it: the new configuration is written unchecked"
+	fi
+	SF_SSHD_UNCHECKED=1
+}
+
+# shellcheck disable=SC2317 # run through sf_sshd_test, which calls its first argument
+sf_sshd_run() { # args…: the sshd sf_sshd_find found (on a tree: inside it, with a host key and /run/sshd)
+	if [ -z "$R" ]; then "$SF_SSHD" "$@"; return; fi
+	sf_rundir=""
+	if [ -d "$R/run" ] && [ ! -L "$R/run" ] && [ ! -e "$R/run/sshd" ] && [ ! -L "$R/run/sshd" ]; then
+		mkdir "$R/run/sshd" && chmod 0755 "$R/run/sshd" && sf_rundir="$R/run/sshd"
+	fi
+	if [ -n "$SF_SSHD_HOSTKEY" ]; then set -- "$@" -o "HostKey=$SF_SSHD_HOSTKEY"; fi
+	sf_in_tree "$SF_SSHD" "$@"
+	sf_rc=$?
+	if [ -n "$sf_rundir" ]; then rmdir "$sf_rundir"; fi
+	return "$sf_rc"
 }
 
 sf_systemd() { [ -z "$R" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
 
 sf_role_changed() { awk -v r="$1" '$2 == r { found = 1 } END { exit !found }' "$W/written"; }
 
-sf_validate() {
+sf_validate() { # after writing: the live files (the second check of what sf_precheck saw staged)
 	if sf_role_changed keys; then
-		while read -r _ path _ _ _ _ role; do
-			[ "$role" = keys ] && [ -f "$R$path" ] && { sh -n "$R$path" || sf_fail 40 invalid "$path is not a valid shell script"; }
+		while read -r i path _ _ _ _ role; do
+			[ "$role" = keys ] || continue
+			real=$(sf_real "$i")
+			[ -f "$R$real" ] && { sh -n "$R$real" || sf_fail 40 invalid "$path is not a valid shell script"; }
 		done <"$W/files"
 	fi
 	sf_sudoers_validate
 	if sf_role_changed sshd || sf_role_changed sshd-unit || sf_role_changed keys; then
-		sshd_bin=$(sf_sshd_bin) || sf_fail 40 invalid "sshd not found: cannot validate the sshd configuration"
-		if ! out=$(sf_sshd_test "$sshd_bin" 2>&1); then
+		if [ -z "$SF_SSHD" ] && [ "$SF_SSHD_UNCHECKED" = 0 ]; then
+			sf_sshd_find
+			case $? in
+			0) ;;
+			2) sf_sshd_unchecked ;;
+			*) sf_fail 40 invalid "sshd not found: cannot validate the sshd configuration" ;;
+			esac
+		fi
+		[ "$SF_SSHD_UNCHECKED" = 0 ] || return 0
+		if ! out=$(sf_sshd_test sf_sshd_run 2>&1); then
 			printf '%s\n' "$out" | tail -n 10
 			sf_fail 40 invalid "sshd -t refused the new configuration (output above)"
 		fi
 		sf_say "sshd -t accepts the new configuration"
 	fi
+}
+
+# --- checks before anything is live -------------------------------------------------------------------
+# sshd reads its files at every connection and reload, so the new ones are checked staged first: a copy of
+# the live /etc/ssh in $W (host keys and moduli left out: sshd -t reads them at their absolute paths) with
+# the planned files put in and every Include pointing into the copy (relative ones are relative to
+# /etc/ssh, as OpenSSH reads them), checked with `sshd -t -f <copy>` and the -o options sf_sshd_test passes.
+# Only when that passes is anything written; the live sshd -t after writing stays as a second check.
+# The systemd drop-in (role sshd-unit) cannot be staged for systemd, but all it changes is sshd's command
+# line, and those -o options are what sf_sshd_test passes (the plan made them from that drop-in); systemd
+# reads it only at daemon-reload, after the write. The keys wrapper is checked with sh -n, staged.
+# Order: this runs before the package install, so a refusal installs nothing either; what sshd -t reads
+# does not depend on the STNS packages (a keys command is not run by -t), and anything a package adds
+# under /etc/ssh is caught by the live check.
+sf_changing() { awk -v r="$1" '$2 == r { found = 1 } END { exit !found }' "$W/changing"; }
+
+sf_stage_sshd() { # the staged /etc/ssh: $W/stage/etc/ssh
+	S="$W/stage"
+	mkdir -p "$S/etc/ssh" || return 1
+	for f in "$R/etc/ssh"/*; do
+		[ -e "$f" ] || continue
+		case "${f##*/}" in ssh_host_* | moduli) continue ;; esac
+		cp -RL "$f" "$S/etc/ssh/" || return 1
+	done
+	while read -r i path _ _ _ after role; do
+		# sshd-role files are all under /etc/ssh (sshd_config, sshd_config.d/); another is checked live only.
+		[ "$role" = sshd ] || continue
+		case "$path" in /etc/ssh/*) ;; *) continue ;; esac
+		if [ "$after" = absent ]; then
+			rm -f "$S$path" || return 1
+		else
+			mkdir -p "$(dirname "$S$path")" && cp "$W/$i" "$S$path" || return 1
+		fi
+	done <"$W/files"
+	find "$S/etc/ssh" -type f >"$W/stage.list" || return 1
+	while read -r f; do
+		grep -qi '^[[:space:]]*include' "$f" || continue
+		# Each path (quoted or not) rewritten, and written quoted: the copy's path may hold spaces.
+		awk -v s="${S#"$R"}" '
+			match($0, /^[ \t]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee]([ \t]*=[ \t]*|[ \t]+)/) {
+				out = substr($0, 1, RLENGTH); rest = substr($0, RLENGTH + 1); sep = ""
+				for (;;) {
+					sub(/^[ \t]+/, "", rest)
+					c = substr(rest, 1, 1)
+					if (rest == "" || c == "#") break
+					if (c == "\"" || c == "\047") {
+						e = index(substr(rest, 2), c)
+						if (e == 0) break
+						p = substr(rest, 2, e - 1); rest = substr(rest, e + 2)
+					} else {
+						match(rest, /^[^ \t]+/); p = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1)
+					}
+					if (p !~ /^\//) p = "/etc/ssh/" p
+					if (index(p, "/etc/ssh/") == 1) p = s p
+					out = out sep "\"" p "\""; sep = " "
+				}
+				if (rest != "") out = out sep rest
+				print out; next
+			}
+			{ print }' "$f" >"$f.new" && mv -f "$f.new" "$f" || return 1
+	done <"$W/stage.list"
+}
+
+# shellcheck disable=SC2317 # run through sf_sshd_test, which calls its first argument
+sf_sshd_staged() { sf_sshd_run -f "${W#"$R"}/stage/etc/ssh/sshd_config" "$@"; } # (a tree's sshd sees it inside)
+
+sf_precheck() { # before anything is written: the keys wrapper and the sshd configuration, staged
+	if sf_changing keys; then
+		while read -r i path _ _ _ after role; do
+			if [ "$role" = keys ] && [ "$after" != absent ]; then
+				sh -n "$W/$i" || sf_end 40 invalid "$path is not a valid shell script; nothing was touched"
+			fi
+		done <"$W/files"
+	fi
+	sf_changing sshd || sf_changing sshd-unit || sf_changing keys || return 0
+	sf_sshd_find
+	case $? in
+	0) ;;
+	2)
+		sf_sshd_unchecked
+		return 0
+		;;
+	*) sf_end 40 invalid "sshd not found: cannot validate the sshd configuration; nothing was touched" ;;
+	esac
+	sf_stage_sshd || sf_end 41 write-failed "cannot stage the sshd configuration in $W; nothing was touched"
+	sf_step staged-check
+	if ! out=$(sf_sshd_test sf_sshd_staged 2>&1); then
+		# sshd names the staged files: show the live paths they stand for.
+		printf '%s\n' "$out" | awk -v s="${W#"$R"}/stage" '{ while ((i = index($0, s)) > 0) $0 = substr($0, 1, i - 1) substr($0, i + length(s)); print }' | tail -n 10
+		sf_end 40 invalid "sshd -t refused the new configuration (output above); nothing was touched"
+	fi
+	sf_say "sshd -t accepts the new configuration, staged"
 }
 
 # --- sudoers (harden_sudo) ------------------------------------------------------------------------------
@@ -237,50 +630,93 @@ sf_reactivate_old() { # after a restore: put services back on the old configurat
 	if systemctl is-active --quiet "$SF_SSHD_SERVICE" || sf_role_changed sshd-unit; then
 		systemctl restart "$SF_SSHD_SERVICE" || true
 	fi
+	if [ "$SF_CACHE_RESTARTED" = 1 ]; then systemctl restart cache-stnsd || true; fi
 }
 
+# After stns.conf changed, nothing the STNS client kept from the old one may answer. libnss-stns re-reads
+# stns.conf at every lookup but keeps (../shared/upstream: stns.c stns_request) an answer cache,
+# <cache_dir>/<euid>/<query path>, keyed by the path only (not endpoint or token) and holding 404 and 401
+# bodies as positive answers for cache_ttl; and /var/tmp/.stns.lock, which after one refused connection fails
+# every lookup for request_locktime. Both go, under $R too (an image must not carry them): every per-euid
+# directory (a name of digits) of the cache_dir the new stns.conf names (SF_STNS_CACHE_DIR, resolved in $R).
+# cache-stnsd keeps its cache in memory and reads stns.conf only when it starts: sf_cache_stnsd_restart.
+sf_stns_refresh() {
+	sf_role_changed stns-conf || return 0
+	cd_real=$(sf_resolve "${SF_STNS_CACHE_DIR:-/var/cache/stns}") || cd_real=""
+	if [ -n "$cd_real" ] && [ "$cd_real" != / ]; then
+		for e in "$R$cd_real"/*; do
+			n=${e##*/}
+			n=${n#-} # the module writes the euid with %d: one at or above 2^31 is negative
+			case "$n" in '' | *[!0-9]*) continue ;; esac
+			if [ -d "$e" ] && [ ! -L "$e" ]; then rm -rf "$e" || sf_line "NOTICE cannot remove the STNS answer cache ${e#"$R"}"; fi
+		done
+	fi
+	rm -f "$R/var/tmp/.stns.lock" || sf_line "NOTICE cannot remove /var/tmp/.stns.lock"
+	sf_say "stns.conf changed: cleared the STNS client's answer cache (${cd_real:-?}/<euid>/) and /var/tmp/.stns.lock"
+}
+
+sf_cache_stnsd_restart() { # where cache-stnsd is used: restart it, so it reads the new stns.conf and forgets its cache
+	[ "$SF_CACHE_STNSD" = 1 ] || return 0
+	sf_role_changed stns-conf || [ "$SF_CHANGED_PKGS" = 1 ] || return 0
+	# cache-stnsd reads stns.conf only when it starts; its package does not start it on a fresh install.
+	systemctl enable cache-stnsd >/dev/null 2>&1
+	SF_CACHE_RESTARTED=1
+	systemctl restart cache-stnsd || sf_fail 50 activate-failed "cache-stnsd did not restart"
+}
+
+# Lab only: STNS_FLEET_LAB_SERVICES=1 (set by the lab for its directory hosts, which stand for running hosts)
+# makes a tree's cache-stnsd restart go through the systemctl on PATH, the lab's stand-in (lab-bin/services.sh).
+# Never set it for an image or a real tree: systemctl would act on this machine.
+sf_lab_services() { [ -n "$R" ] && [ "${STNS_FLEET_LAB_SERVICES:-}" = 1 ]; }
+
 sf_activate() {
+	sf_stns_refresh
 	if ! sf_systemd; then
+		if sf_lab_services; then
+			sf_phase activating || true
+			sf_cache_stnsd_restart
+		fi
 		sf_line "NOTICE no running init system (chroot, image or directory tree): services were not reloaded; they read the new files when they next start"
 		return 0
 	fi
+	sf_phase activating || true
 	if sf_role_changed sshd-unit; then systemctl daemon-reload || sf_fail 50 activate-failed "systemctl daemon-reload failed"; fi
 	if systemctl is-active --quiet "$SF_SSHD_SERVICE"; then
 		if sf_role_changed sshd-unit; then
 			# sshd re-executes itself with its old argv on reload, so new -o options need a restart.
-			systemctl restart "$SF_SSHD_SERVICE" || { sf_restore; sf_reactivate_old; sf_end 50 activate-failed "restarting $SF_SSHD_SERVICE failed; the old configuration is back"; }
+			systemctl restart "$SF_SSHD_SERVICE" || sf_fail 50 activate-failed "restarting $SF_SSHD_SERVICE failed"
 		elif sf_role_changed sshd; then
-			systemctl reload "$SF_SSHD_SERVICE" || { sf_restore; sf_reactivate_old; sf_end 50 activate-failed "reloading $SF_SSHD_SERVICE failed; the old configuration is back"; }
+			systemctl reload "$SF_SSHD_SERVICE" || sf_fail 50 activate-failed "reloading $SF_SSHD_SERVICE failed"
 		fi
 		sleep 1
-		systemctl is-active --quiet "$SF_SSHD_SERVICE" || { sf_restore; sf_reactivate_old; sf_end 50 activate-failed "$SF_SSHD_SERVICE is not running after the change; the old configuration is back"; }
+		systemctl is-active --quiet "$SF_SSHD_SERVICE" || sf_fail 50 activate-failed "$SF_SSHD_SERVICE is not running after the change"
 	elif sf_role_changed sshd || sf_role_changed sshd-unit; then
 		sf_line "NOTICE $SF_SSHD_SERVICE is not running: not reloaded"
 	fi
-	if [ "$SF_CACHE_STNSD" = 1 ] && { sf_role_changed stns-conf || [ "$SF_CHANGED_PKGS" = 1 ]; }; then
-		# cache-stnsd reads stns.conf only when it starts; its package does not start it on a fresh install.
-		systemctl enable cache-stnsd >/dev/null 2>&1
-		systemctl restart cache-stnsd || { sf_restore; sf_reactivate_old; systemctl restart cache-stnsd || true; sf_end 50 activate-failed "cache-stnsd did not restart; the old configuration is back"; }
-	fi
+	sf_cache_stnsd_restart
 }
 
 # --- the run ------------------------------------------------------------------------------------------
 sf_main() {
-	if [ -z "$R" ] && [ "$(id -u)" != 0 ]; then sf_end 20 preflight "must run as root"; fi
-	for tool in sha256sum base64 gzip cut grep dirname mktemp; do
-		command -v "$tool" >/dev/null 2>&1 || sf_end 20 preflight "required tool missing: $tool"
-	done
 	SF_CHANGED=0
 	SF_CHANGED_PKGS=0
 	: >"$W/written"
-	# Checksums of the payload, then drift: refuse before touching anything.
+	: >"$W/changing"
+	: >"$W/backed"
+	sf_step start
+	# Where each target really is, the payloads' checksums, then drift: refuse before touching anything.
+	sf_targets files
+	if [ -f "$W/repofiles" ]; then sf_targets repofiles; fi
 	drift=0
-	while read -r i path _ _ before after _; do
-		if [ "$after" != absent ] && [ "$(sf_sha "$W/$i")" != "$after" ]; then
+	while read -r i path _ _ before after role; do
+		if [ "$after" != absent ] && [ "$(sf_digest_after "$i" "$W/$i")" != "$after" ]; then
 			sf_end 11 payload "the payload for $path does not match the plan's checksum"
 		fi
-		now=$(sf_sha "$R$path")
-		if [ "$now" != "$after" ] && [ "$now" != "$before" ]; then
+		real=$(sf_real "$i")
+		[ "$(sf_digest_after "$i" "$R$real")" = "$after" ] && continue
+		printf '%s %s\n' "$i" "$role" >>"$W/changing"
+		now=$(sf_digest_before "$i" "$R$real" "$role")
+		if [ "$now" != "$before" ]; then
 			sf_line "DRIFT $path expected=$before found=$now"
 			drift=1
 		fi
@@ -288,37 +724,123 @@ sf_main() {
 	[ "$drift" = 0 ] || sf_end 10 drift "files changed since the plan was made; run plan again"
 	if [ -f "$W/repofiles" ]; then
 		while read -r staged path _ after; do
-			[ "$(sf_sha "$W/$staged")" = "$after" ] || sf_end 11 payload "the payload for $path does not match the plan's checksum"
+			[ "$(sf_digest_after "$staged" "$W/$staged")" = "$after" ] || sf_end 11 payload "the payload for $path does not match the plan's checksum"
 		done <"$W/repofiles"
 	fi
+	sf_step checked
+	sf_pkg_preflight
 	sf_sudoers_precheck
+	sf_precheck
 	B="$R/var/backups/stns-fleet/$(date -u +%Y%m%dT%H%M%SZ)-$$"
-	mkdir -p "$B" || sf_end 41 write-failed "cannot create $B"
-	: >"$B/manifest"
+	{ mkdir -p "$B" && : >"$B/manifest"; } || sf_end 41 write-failed "cannot create $B; nothing was touched"
+	{ printf '%s\n' "${B#"$R"}" >"$L/backup" && sf_phase writing; } || sf_end 41 write-failed "cannot write to $L; nothing was touched"
 	# Back up every file before the first change (a package install may create some of them).
-	while read -r _ path _ _ _ after _; do
-		[ "$(sf_sha "$R$path")" = "$after" ] && continue
-		sf_backup "$path" || sf_fail 41 write-failed "cannot back up $path"
+	while read -r i path _ _ _ after role; do
+		real=$(sf_real "$i")
+		[ "$(sf_digest_after "$i" "$R$real")" = "$after" ] && continue
+		sf_backup "$real" "$(sf_secret "$i" "$role")" || sf_fail 41 write-failed "cannot back up $path"
 	done <"$W/files"
+	sf_step backed-up
 	sf_packages
+	sf_step installed
 	while read -r i path mode enforce _ after role; do
-		[ "$(sf_sha "$R$path")" = "$after" ] && continue
+		real=$(sf_real "$i")
+		[ "$(sf_digest_after "$i" "$R$real")" = "$after" ] && continue
 		staged="$W/$i"
 		[ "$after" = absent ] && staged="-"
-		sf_put "$staged" "$path" "$mode" "$enforce" || sf_fail 41 write-failed "cannot write $path"
+		sf_put "$staged" "$real" "$mode" "$enforce" || sf_fail 41 write-failed "cannot write $path"
 		sf_line "FILE $path $role"
 		printf '%s %s\n' "$path" "$role" >>"$W/written"
 		SF_CHANGED=1
+		sf_step "wrote $path"
 	done <"$W/files"
+	sf_step written
 	if [ "$SF_CHANGED" = 0 ]; then
+		trap '' HUP INT TERM
 		rm -rf "$B"
+		sf_prune
 		sf_end 0 unchanged
 	fi
 	sf_validate
+	sf_step validated
 	sf_activate
+	sf_step activated
+	trap '' HUP INT TERM
+	sf_prune
 	sf_line "BACKUP $B"
 	sf_end 0 changed
 }
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/stns-fleet.XXXXXX") || sf_end 20 preflight "mktemp failed"
+# --- one run at a time ----------------------------------------------------------------------------------
+sf_runid() { # pid → "pid starttime" (from /proc, "-" without it): after a reboot a pid alone may be another's
+	sf_t=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)
+	printf '%s %s\n' "$1" "${sf_t:--}"
+}
+
+sf_alive() { # "pid starttime" (a lock's pid file): is that run still there?
+	sf_pid=${1%% *}
+	sf_st=${1#"$sf_pid"}
+	sf_st=${sf_st# }
+	case "$sf_pid" in '' | *[!0-9]*) return 1 ;; esac
+	kill -0 "$sf_pid" 2>/dev/null || [ -d "/proc/$sf_pid" ] || return 1
+	[ -z "$sf_st" ] || [ "$sf_st" = - ] || [ ! -r "/proc/$sf_pid/stat" ] || [ "$(sf_runid "$sf_pid")" = "$sf_pid $sf_st" ]
+}
+
+sf_lock() { # take $L, or end busy. The lock of a run that is gone is taken over (its files restored first).
+	mkdir -p "$D" || sf_end 20 preflight "cannot create $D"
+	me=$(sf_runid $$)
+	tries=0
+	until mkdir "$L" 2>/dev/null; do
+		[ -d "$L" ] || sf_end 20 preflight "cannot create the lock $L"
+		owner=$(cat "$L/pid" 2>/dev/null) || owner=""
+		# (A lock naming our own pid is from before a reboot: we have not written it.)
+		if [ -n "$owner" ] && [ "${owner%% *}" != "$$" ] && sf_alive "$owner"; then
+			sf_end 12 busy "another stns-fleet run (pid ${owner%% *}) holds the lock ${L#"$R"}; nothing was touched"
+		fi
+		tries=$((tries + 1))
+		# Its maker writes the pid right after mkdir: only a lock that stays without one is stale.
+		if [ -z "$owner" ] && [ "$tries" -le 5 ]; then sleep 1; continue; fi
+		# Its run is gone. One run takes it over: the one that makes takeover.<owner>, which stays until
+		# the lock is released, so no later run can take it over again from the new owner.
+		if mkdir "$L/takeover.$(printf '%s' "${owner:-none}" | tr ' ' _)" 2>/dev/null; then
+			SF_LOCKED=1
+			{ printf '%s\n' "$me" >"$L/pid.new" && mv -f "$L/pid.new" "$L/pid"; } || sf_end 20 preflight "cannot take over the lock $L"
+			sf_recover "${owner:-none}"
+			return 0
+		fi
+		[ "$tries" -le 15 ] || sf_end 12 busy "another stns-fleet run is taking over the lock ${L#"$R"} of a run that is gone (if none is running, remove that directory); nothing was touched"
+		sleep 1
+	done
+	SF_LOCKED=1
+	{ printf '%s\n' "$me" >"$L/pid.new" && mv -f "$L/pid.new" "$L/pid"; } || sf_end 20 preflight "cannot write the lock $L"
+}
+
+sf_recover() { # owner: after taking over a dead run's lock: if it was writing, put its files back first
+	phase=$(cat "$L/phase" 2>/dev/null) || phase=""
+	old=$(cat "$L/backup" 2>/dev/null) || old=""
+	case "$phase" in writing | activating) ;; *) return 0 ;; esac
+	if [ -n "$old" ] && [ -f "$R$old/manifest" ]; then
+		while read -r _ _ _ _ _ path; do rm -f "$R$path.stns-fleet-new" "$R$path.stns-fleet-restore"; done <"$R$old/manifest"
+		# Services are left as they are: this run goes on to write and activate, or ends saying why. No signal
+		# may end it halfway: releasing the lock would lose the journal.
+		trap '' HUP INT TERM
+		sf_restore "$R$old" || sf_end 60 restore-failed "a run that was killed while $phase (pid ${1%% *}) left files changed, and restoring them from $R$old failed: fix by hand from that directory"
+		sf_line "NOTICE a run that was killed while $phase (pid ${1%% *}) left its lock: every file it changed was restored from $old"
+	fi
+	rm -f "$L/phase" "$L/backup"
+	sf_traps
+}
+
+# --- start: preflight, the lock, the work directory; the plan's data follows, then sf_main -------------------
+if [ -z "$R" ] && [ "$(id -u)" != 0 ]; then sf_end 20 preflight "must run as root"; fi
+for tool in sha256sum base64 gzip cut grep dirname mktemp readlink stat find; do
+	command -v "$tool" >/dev/null 2>&1 || sf_end 20 preflight "required tool missing: $tool"
+done
+sf_lock
+# Only a lock holder makes a work directory, so any other is a killed run's (with decrypted payloads).
+for w in "$D"/converge.*; do
+	[ -d "$w" ] || continue
+	rm -rf "$w" && sf_line "NOTICE removed the work directory a killed run left behind (${w#"$R"})"
+done
+W=$(mktemp -d "$D/converge.XXXXXX") || sf_end 20 preflight "cannot create a work directory in $D"
 : >"$W/files"

@@ -13,7 +13,9 @@
 #     when the agent wrote it (it holds aws_session_token)
 #   empties /etc/machine-id (systemd makes a new one at first boot) and removes /var/lib/dbus/machine-id
 #   removes the SSH host keys (each board makes its own at first boot)
-#   removes stns-fleet's per-board state: /var/lib/stns-fleet/{seal.key,facts.out,*.status,*.log,*.run}
+#   removes stns-fleet's per-board state: everything in /var/lib/stns-fleet (seal.key, facts.out, *.status,
+#     *.log, *.run, and a killed run's lock and work directory), and /var/backups/stns-fleet (the host
+#     script's backups hold old auth tokens; the re-register worker's, old host keys and machine-id)
 #   installs /usr/local/sbin/stns-fleet-firstboot and stns-fleet-firstboot.service (enabled): at first boot
 #     a board registers from /boot/firmware/ssm-activation (or /boot/ssm-activation) and shreds the file
 # Exit 0 when done; 20 when it refuses to start (nothing changed); 30 when a step failed midway (the lines
@@ -120,9 +122,10 @@ sf_main() {
 	done
 
 	# --- stns-fleet's per-board state
-	for f in "$R"/var/lib/stns-fleet/seal.key "$R"/var/lib/stns-fleet/facts.out "$R"/var/lib/stns-fleet/*.status "$R"/var/lib/stns-fleet/*.log "$R"/var/lib/stns-fleet/*.run; do
-		[ -e "$f" ] && sf_remove "${f#"$R"}"
+	for f in "$R"/var/lib/stns-fleet/*; do
+		if [ -e "$f" ] || [ -L "$f" ]; then sf_remove "${f#"$R"}"; fi
 	done
+	sf_remove /var/backups/stns-fleet "the host script's backups: old tokens, host keys, machine-id"
 
 	# --- the first-boot registration
 	while read -r i path mode; do

@@ -93,7 +93,7 @@ sf_seal() { # fingerprint wrapped-key: one recipient of the run key; keep ours
 sf_params() { SF_PARAMS=$(cat); }
 
 sf_open() { # prints the opened parameters (code=, id=, region= lines)
-	[ ${#SF_SEAL_KEY} -eq 96 ] || return 1
+	[ ${#SF_SEAL_KEY} -eq 160 ] || return 1 # key ‖ iv ‖ MAC key (src/host-script/seal.ts); the MAC key is unused here
 	k=$(printf '%s' "$SF_SEAL_KEY" | cut -c1-64)
 	iv=$(printf '%s' "$SF_SEAL_KEY" | cut -c65-96)
 	printf '%s\n' "$SF_PARAMS" | base64 -d | openssl enc -d -aes-256-cbc -K "$k" -iv "$iv" 2>/dev/null | gzip -dc 2>/dev/null

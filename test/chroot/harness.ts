@@ -272,9 +272,11 @@ function preferredMode(): RootMode {
  * 2-6 s per copy on the test VM's discard-mounted ext4). Always call
  * cleanup() (afterEach/finally); a process exit hook and reapStaleRoots()
  * catch what is missed. STNS_FLEET_KEEP_ROOTS=1 keeps them for debugging.
+ * `rootfs` takes another cached tree as the source (e.g. the one with the
+ * real libnss-stns-v2 of scripts/stns-real-rootfs.sh); it is never written.
  */
-export async function freshRoot(): Promise<FreshRoot> {
-  const src = await ensureRootfs();
+export async function freshRoot(opts: { rootfs?: string } = {}): Promise<FreshRoot> {
+  const src = opts.rootfs ?? (await ensureRootfs());
   installExitHook();
   const base = await mkdtemp(join(tmpdir(), `${ROOT_PREFIX}${process.pid}-`));
   liveRoots.add(base);

@@ -37,6 +37,7 @@ import { verifyCommand } from '../../src/commands/verify.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { CLONED_TAG } from '../../src/pi/clones.js';
 import { PREVIOUS_ID_TAG, REACTIVATED_TAG } from '../../src/pi/reactivate.js';
+import { capture } from '../helpers/capture.js';
 
 // Lab timings: a node has 10 s to pick a command up (SSM's rate control starts one node at a time, so on a loaded
 // test machine the last of nine hosts starts late) and a script 12 s to run (a board's first identity poll makes
@@ -45,18 +46,6 @@ import { PREVIOUS_ID_TAG, REACTIVATED_TAG } from '../../src/pi/reactivate.js';
 const LAB_TIMING = { deliveryTimeoutMs: 10_000, executionTimeoutMs: 12_000 };
 const REACTIVATE = { yes: true, polls: '3', interval: '1s', wait: '60s' } as const;
 const fastClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 400))) };
-
-interface Captured {
-  io: Io;
-  text: () => string;
-}
-/** stdout and stderr as one text; stderr lines (progress, warnings) stamped with the seconds since the start. */
-function capture(): Captured {
-  const parts: string[] = [];
-  const t0 = Date.now();
-  const stamp = (t: string): string => `[+${((Date.now() - t0) / 1000).toFixed(1)}s] ${t}`;
-  return { io: { out: (t) => void parts.push(t), err: (t) => void parts.push(stamp(t)) }, text: () => parts.join('') };
-}
 
 /** sdkTransport, remembering every activation code CreateActivation returned (to prove it never leaks). */
 function recordingTransport(codes: string[]): TransportFactory {
@@ -157,7 +146,7 @@ describe('cloned SD cards: two Pis, one of them copied to three more boards, and
   const codes: string[] = [];
   const outputs: string[] = [];
   const run = async (f: (io: Io) => Promise<number>): Promise<{ code: number; text: string }> => {
-    const c = capture();
+    const c = capture({ stampErr: true });
     const code = await f(c.io);
     outputs.push(c.text());
     return { code, text: c.text() };
@@ -311,7 +300,7 @@ describe('a cloned board switched off during the run', () => {
 
   test('is reported (not seen), its old ID kept and tagged; the run exits 2', async () => {
     lab.setAgent('lab-002', 'stopped');
-    const c = capture();
+    const c = capture({ stampErr: true });
     const code = await reactivateCommand({ inventory: inv, ...REACTIVATE }, recordingTransport(codes), c.io, undefined, fastClock);
     outputs.push(c.text());
     expect(code, c.text()).toBe(2);
@@ -332,7 +321,7 @@ describe('a cloned board switched off during the run', () => {
 
   test('switched back on, the next run finds it by the tag, moves it and deregisters the old ID; exit 0', async () => {
     lab.setAgent('lab-002', 'running');
-    const c = capture();
+    const c = capture({ stampErr: true });
     const code = await reactivateCommand({ inventory: inv, ...REACTIVATE }, recordingTransport(codes), c.io, undefined, fastClock);
     outputs.push(c.text());
     expect(code, c.text()).toBe(0);

@@ -37,7 +37,7 @@ groups:
 async function plan(): Promise<FleetPlan> {
   const fleet = await resolveFleet(inv, tr);
   const gathered = await gatherFacts(tr, fleet.hosts.map((h) => h.id), t);
-  return buildFleetPlan({ inventory: inv, inventoryPath: 'test.yaml', fleet, gathered, templates: t, secrets: new Map([['all', { auth_token: TOKEN }]]) });
+  return buildFleetPlan({ inventory: inv, inventoryRef: { path: '/test.yaml', sha256: '0'.repeat(64) }, groups: ['all'], fleet, gathered, templates: t, secrets: new Map([['all', { auth_token: TOKEN }]]) });
 }
 
 const rollout = { canary: 1, maxConcurrency: '50%' as const, maxErrors: 0 };
@@ -60,7 +60,7 @@ test('plan → apply → plan converges every host, hosts in the same state shar
   expect(JSON.stringify(p1)).not.toContain('-sealed'); // the token's tail: the plan (saved by plan --out) holds no secret
 
   const report = await applyPlan({ plan: p1, transport: tr, secrets: new Map([['all', { auth_token: TOKEN }]]), rollout });
-  expect(report.stopped).toBeUndefined();
+  expect(report.stopped, JSON.stringify(report.outcomes, null, 1)).toBeUndefined();
   expect(report.outcomes.map((o) => [o.outcome, o.detail])).toEqual(Array(5).fill(['changed', undefined]));
   for (const h of lab.hosts) {
     const conf = parseToml(readFileSync(path.join(h.root, 'etc/stns/client/stns.conf'), 'utf8'));

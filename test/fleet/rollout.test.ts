@@ -44,12 +44,12 @@ class ScriptedTransport implements Transport {
 const ids = (n: number, prefix = 'a'): string[] => Array.from({ length: n }, (_, i) => `i-${prefix}${String(i).padStart(16, '0')}`);
 
 function unit(id: string, hostIds: string[]): PlanUnit {
-  return { id, group: 'g', digest: id, arch: 'amd64', hostIds, changed: true, summary: [], diffs: [], packages: [], problems: [], warnings: [], draft: { text: `# script of ${id}\n`, sealed: [] }, expect: { testOptions: [] } };
+  return { id, group: 'g', digest: id, files: {}, arch: 'amd64', hostIds, changed: true, summary: [], diffs: [], packages: [], problems: [], warnings: [], draft: { text: `# script of ${id}\n`, sealed: [] }, expect: { testOptions: [] } };
 }
 
 function plan(units: PlanUnit[], extra: PlannedHost[] = []): FleetPlan {
   const hosts = units.flatMap((u) => u.hostIds.map((id): PlannedHost => ({ id, group: 'g', unit: u.id, status: 'change' })));
-  return { format: 'stns-fleet-plan', version: 1, createdAt: '', inventory: 'x.yaml', units, hosts: [...hosts, ...extra] };
+  return { format: 'stns-fleet-plan', version: 2, createdAt: '', inventory: { path: '/x.yaml', sha256: '0'.repeat(64) }, groups: ['g'], units, hosts: [...hosts, ...extra] };
 }
 
 const rollout = { canary: 1, maxConcurrency: '10%' as const, maxErrors: 0 };
@@ -78,7 +78,7 @@ test('past the error budget every in-flight command is cancelled and the rest ar
     failing.has(id) ? { status: 'Failed', statusDetails: 'Failed', responseCode: 40, output: 'STNS_FLEET_ERROR sshd -t refused\nSTNS_FLEET_RESULT=invalid\n' } : id > hosts[20]! ? 'hang' : {},
   );
   const r = await applyPlan({ plan: plan([unit('u1', hosts)]), transport: tr, secrets: new Map(), rollout: { canary: 1, maxConcurrency: 100 as const, maxErrors: 2 } });
-  expect(r.stopped).toMatch(/error budget exceeded \(3 failed, max_errors 2\)/);
+  expect(r.stopped).toBe('error budget exceeded: 3 errors (failed or drifted) > max_errors 2');
   const by = (k: string): number => r.outcomes.filter((o) => o.outcome === k).length;
   expect(by('failed')).toBe(3);
   expect(by('cancelled')).toBe(9); // the hung ones were cancelled, not forgotten
@@ -110,6 +110,75 @@ test('a canary that does not verify stops the rollout', async () => {
   expect(r.stopped).toMatch(/did not verify: alice/);
   expect(tr.runs).toHaveLength(1);
   expect(r.outcomes.slice(1).every((o) => o.outcome === 'skipped')).toBe(true);
+});
+
+const DRIFT = { status: 'Failed', statusDetails: 'Failed', responseCode: 10, output: 'STNS_FLEET_DRIFT /etc/nsswitch.conf expected=a found=b\nSTNS_FLEET_RESULT=drift\n' };
+const FAIL = { status: 'Failed', statusDetails: 'Failed', responseCode: 40, output: 'STNS_FLEET_ERROR sshd -t refused\nSTNS_FLEET_RESULT=invalid\n' };
+const count = (r: { outcomes: { outcome: string }[] }, k: string): number => r.outcomes.filter((o) => o.outcome === k).length;
+
+test('a drifted host spends the budget, and the message counts it as an error, as the summary does', async () => {
+  const hosts = ids(5);
+  const tr = new ScriptedTransport((id) => (id === hosts[2] ? DRIFT : {}));
+  const r = await applyPlan({ plan: plan([unit('u1', hosts)]), transport: tr, secrets: new Map(), rollout: { canary: 1, maxConcurrency: 1, maxErrors: 0 } });
+  expect(count(r, 'failed')).toBe(0);
+  expect(count(r, 'drifted')).toBe(1);
+  expect(r.stopped).toBe('error budget exceeded: 1 error (failed or drifted) > max_errors 0');
+});
+
+test('a budget given in percent is quoted as given, with what it came to', async () => {
+  const hosts = ids(21);
+  const failing = new Set(hosts.slice(1, 4));
+  const tr = new ScriptedTransport((id) => (failing.has(id) ? FAIL : {}));
+  const r = await applyPlan({ plan: plan([unit('u1', hosts)]), transport: tr, secrets: new Map(), rollout: { canary: 1, maxConcurrency: 100, maxErrors: '10%' } });
+  expect(r.stopped).toBe('error budget exceeded: 3 errors (failed or drifted) > max_errors 10% (2 host(s))');
+});
+
+test('a failing canary says the canary failed, never a budget the user did not set (--max-errors 5)', async () => {
+  const hosts = ids(4);
+  const tr = new ScriptedTransport((id) => (id === hosts[0] ? FAIL : {}));
+  const events: string[] = [];
+  const r = await applyPlan({
+    plan: plan([unit('u1', hosts)]),
+    transport: tr,
+    secrets: new Map(),
+    rollout: { canary: 1, maxConcurrency: 10, maxErrors: 5 },
+    onEvent: (e) => void (e.kind === 'stopping' && events.push(e.reason)),
+  });
+  expect(r.stopped).toBe(`the canary failed (${hosts[0]}: failed)`);
+  expect([r.stopped, ...events].join(' ')).not.toMatch(/max_errors|budget/);
+  expect(tr.runs).toHaveLength(1);
+  expect(count(r, 'skipped')).toBe(3);
+});
+
+test('interrupted before the rollout: nothing is sent, every host reported', async () => {
+  const hosts = ids(3);
+  const ctl = new AbortController();
+  ctl.abort();
+  const tr = new ScriptedTransport(() => ({}));
+  const r = await applyPlan({ plan: plan([unit('u1', hosts)]), transport: tr, secrets: new Map(), rollout, signal: ctl.signal });
+  expect(tr.runs).toEqual([]);
+  expect(r.stopped).toMatch(/^interrupted \(Ctrl-C\) before the rollout: nothing was sent$/);
+  expect(r.outcomes.map((o) => o.outcome)).toEqual(['skipped', 'skipped', 'skipped']);
+});
+
+test('interrupted while the canary is verified: the rest gets no command', async () => {
+  const hosts = ids(4);
+  const ctl = new AbortController();
+  const tr = new ScriptedTransport(() => ({}));
+  const r = await applyPlan({
+    plan: plan([unit('u1', hosts)]),
+    transport: tr,
+    secrets: new Map(),
+    rollout,
+    signal: ctl.signal,
+    verifyCanary: () => {
+      ctl.abort();
+      return Promise.resolve({ ok: false, detail: 'cancelled' });
+    },
+  });
+  expect(tr.runs).toHaveLength(1);
+  expect(r.stopped).toMatch(/^interrupted \(Ctrl-C\) while the canary was verified/);
+  expect(r.outcomes.map((o) => o.outcome)).toEqual(['changed', 'skipped', 'skipped', 'skipped']);
 });
 
 test('canary picks round-robin over units, so a canary of 2 covers two different changes', () => {

@@ -11,7 +11,7 @@ import { OS_PROFILE_IDS, type OsProfileId } from '../../src/profiles/ids.js';
 import { profileById } from '../../src/profiles/index.js';
 import type { Arch, HostIdentity, OsProfile } from '../../src/profiles/types.js';
 import { desiredState, type DesiredState } from '../../src/render/desired.js';
-import { materialize, type SecretValues } from '../../src/render/secrets.js';
+import { materialize, stnsSecretValues, type SecretValues } from '../../src/render/secrets.js';
 import { STOCK_DIR, stockSnapshot } from '../../src/render/stock.js';
 import { loadTemplates, type Templates } from '../../src/render/templates.js';
 import { watchFor } from '../../src/render/watch.js';
@@ -45,11 +45,17 @@ export function settings(over: Partial<HostSettings['stns']> = {}, rest: Partial
   };
 }
 
-export async function stock(id: OsProfileId, arch?: Arch): Promise<{ profile: OsProfile; snapshot: HostSnapshot; identity: HostIdentity }> {
+/** A profile's stock tree (`variant`: one of profile.stockVariants, default the first). */
+export async function stock(id: OsProfileId, arch?: Arch, variant?: string): Promise<{ profile: OsProfile; snapshot: HostSnapshot; identity: HostIdentity }> {
   const profile = profileById(id);
   const a = arch ?? profile.defaultArch;
-  const snapshot = await stockSnapshot(profile, a, watchFor(profile));
+  const snapshot = await stockSnapshot(profile, a, watchFor(profile), variant);
   return { profile, snapshot, identity: identityOf(snapshot, a) };
+}
+
+/** Every (profile, stock variant) pair, e.g. ['raspberry-pi-os', 'trixie']. */
+export function stockVariants(): [OsProfileId, string][] {
+  return OS_PROFILE_IDS.flatMap((id) => profileById(id).stockVariants.map((v): [OsProfileId, string] => [id, v.id]));
 }
 
 export interface Rendered {
@@ -64,6 +70,8 @@ export interface Rendered {
 
 export interface RenderOptions {
   arch?: Arch;
+  /** Start from this stock variant of the profile (profile.stockVariants), default the first. */
+  variant?: string;
   /** Start from this snapshot instead of the profile's stock files. */
   snapshot?: HostSnapshot;
   settings?: HostSettings;
@@ -73,7 +81,7 @@ export interface RenderOptions {
 
 export async function render(id: OsProfileId, o: RenderOptions = {}): Promise<Rendered> {
   const t = await templates();
-  const s = await stock(id, o.arch);
+  const s = await stock(id, o.arch, o.variant);
   const snapshot = o.snapshot ?? s.snapshot;
   const identity = o.snapshot ? identityOf(snapshot, o.arch ?? s.profile.defaultArch) : s.identity;
   const desired = desiredState({
@@ -84,7 +92,8 @@ export async function render(id: OsProfileId, o: RenderOptions = {}): Promise<Re
     templates: t,
     ...(o.packagesInstalled !== undefined ? { packagesInstalled: o.packagesInstalled } : {}),
   });
-  const secrets = o.secrets ?? SECRETS;
+  // Header values are secrets too: the settings' own, unless the test names them.
+  const secrets = { ...stnsSecretValues((o.settings ?? settings()).stns.httpHeaders, undefined), ...(o.secrets ?? SECRETS) };
   const plan = planHost(desired, snapshot, secrets);
   return { profile: s.profile, identity, snapshot, desired, plan, script: generateHostScript(plan, t, secrets), t };
 }

@@ -21,8 +21,8 @@ const STANDINS: Record<string, string> = {
     'echo "authorizedkeyscommand ${v:-none}"',
     '',
   ].join('\n'),
-  // dpkg-query -W -f='${Status}' PKG
-  'dpkg-query': '#!/bin/sh\nf="$STNS_FLEET_ROOT/var/lib/test-installed"\n[ -f "$f" ] && grep -qx "$3" "$f" && echo "install ok installed"\nexit 0\n',
+  // dpkg-query [--admindir=DIR] -W -f='${Status}' PKG (the package is the last argument)
+  'dpkg-query': '#!/bin/sh\nf="$STNS_FLEET_ROOT/var/lib/test-installed"\nfor p; do :; done\n[ -f "$f" ] && grep -qx "$p" "$f" && echo "install ok installed"\nexit 0\n',
   // Never let a test install on the machine running it.
   'apt-get': '#!/bin/sh\necho "E: apt-get is a test stand-in: no packages here" >&2\nexit 100\n',
   dpkg: '#!/bin/sh\necho amd64\n',

@@ -67,7 +67,8 @@ describe('host faults in one command', () => {
 });
 
 test('hosts still waiting for a slot when TimeoutSeconds passes never run: DeliveryTimedOut', async () => {
-  const lab = await startLab({ hosts: 3, pis: 0, deliveryTimeoutMs: 300, executionTimeoutMs: 1000 });
+  // queueTimeoutMs scales TimeoutSeconds down for the queue only; without it hosts wait as long as SSM lets them.
+  const lab = await startLab({ hosts: 3, pis: 0, queueTimeoutMs: 300, executionTimeoutMs: 1000 });
   try {
     const { ssm } = clients(lab);
     const r = await run(ssm, { ids: ids(lab) }, 'sleep 0.6', { MaxConcurrency: '1' });

@@ -1,0 +1,29 @@
+// The report key: an RSA key pair made for one facts run, whose public half travels in the facts command.
+// Hosts encrypt to it what the controller must know but SSM must not keep in a form anyone could test
+// guesses against: the sha256 of a secret-bearing file's real bytes. The private half never leaves this
+// process, so the ciphertext in SSM's command output is useless once the run is over.
+import { constants, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
+
+export interface ReportKey {
+  /** PEM (SubjectPublicKeyInfo), as `openssl pkeyutl -pubin -inkey` reads it on every OpenSSL from 1.0.2. */
+  publicPem: string;
+  /** A host's answer (base64 of RSA-OAEP with SHA-1, pkeyutl's default) → the sha256 it sealed, or undefined. */
+  open(b64: string): string | undefined;
+}
+
+export function newReportKey(): ReportKey {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    open: (b64) => openWith(privateKey, b64),
+  };
+}
+
+function openWith(key: KeyObject, b64: string): string | undefined {
+  try {
+    const text = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(b64, 'base64')).toString('latin1');
+    return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
