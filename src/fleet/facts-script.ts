@@ -36,10 +36,6 @@ export function factWatch(): { paths: string[]; dirs: string[]; anyDirs: string[
   return { paths: [...paths].sort(), dirs: [...dirs].sort(), anyDirs: [...anyDirs].sort() };
 }
 
-/** SF_ANY_DIRS is sent once templates/host/facts.sh reads it (until then the watch lists name the known files). */
-function anyDirsData(lib: string, anyDirs: string[]): string[] {
-  return lib.includes('SF_ANY_DIRS') ? [`SF_ANY_DIRS=${shq(anyDirs.join(' '))}`] : [];
-}
 
 /** `reportKeyPem`: this run's report key (see report-key.ts); without it hosts report no real digests. */
 export function factsScript(t: Templates, reportKeyPem = ''): string {
@@ -53,7 +49,7 @@ export function factsScript(t: Templates, reportKeyPem = ''): string {
     `SF_PROBES=${shq(FACT_PROBES.join(' '))}`,
     `SF_PATHS=${shq(w.paths.join(' '))}`,
     `SF_DIRS=${shq(w.dirs.join(' '))}`,
-    ...anyDirsData(lib, w.anyDirs),
+    `SF_ANY_DIRS=${shq(w.anyDirs.join(' '))}`,
     ...redactorData(t),
     `SF_SECRET_PATHS=${shq(SECRET_BEARING.join(' '))}`,
     `SF_REPORT_KEY=${shq(reportKeyPem.trim())}`,

@@ -98,8 +98,8 @@ function planUnit(i: PlanInput, group: string, state: HostState, id: string, ful
   const identity = identityOf(state.snapshot, state.arch, { raspberryPi: isPi(state) });
   const files = Object.fromEntries([...state.snapshot.files].map(([p, b]) => [p, sha256(b)]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
   const base: PlanUnit = { id, group, digest: state.digest, files, arch: state.machine, hostIds: [], changed: false, summary: [], diffs: [], packages: [], problems: [], warnings: [], notes: [], expect: { testOptions: [] } };
-  const wantedOs = groupOs(i.inventory, group);
-  const chosen = chooseProfile(identity, wantedOs, `the inventory says os: ${wantedOs} for group ${group}`);
+  // The unit header names the group; the message names what the inventory says and what the host is.
+  const chosen = chooseProfile(identity, groupOs(i.inventory, group));
   if ('error' in chosen) return { ...base, problems: [chosen.error] };
   const wanted = ['libnss-stns-v2', ...(settings.stns.cached.enable ? ['cache-stnsd'] : [])];
   const desired = desiredState({

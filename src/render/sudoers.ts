@@ -85,7 +85,10 @@ export function nopasswdRules(text: string): NopasswdRule[] {
     const isComment = /^\s*#/.test(first) && !/^\s*#include/.test(first);
     const joined = logical.join(' ');
     if (!isComment && (NOPASSWD.test(joined) || NO_AUTH.test(joined))) {
-      out.push({ line: start + 1, text: logical.map((l) => l.trim()).join(' '), who: first.trim().split(/\s+/)[0] ?? '', unrestricted: isUnrestricted(joined) });
+      const head = first.trim().split(/\s+/)[0] ?? '';
+      // `Defaults:deploy !authenticate` is for deploy; a rule's first word is its user list.
+      const who = /^Defaults[:>@!]/.test(head) ? head.replace(/^Defaults[:>@!]/, '') : head;
+      out.push({ line: start + 1, text: logical.map((l) => l.trim()).join(' '), who, unrestricted: isUnrestricted(joined) });
     }
   }
   return out;

@@ -58,7 +58,7 @@ sf_secret_lines() { # the real digest of each secret-bearing file, sealed to the
 	done
 }
 
-# The lists of what to read (SF_PACKAGES, SF_PROBES, SF_PATHS, SF_DIRS), the secret-bearing paths, the redactor
+# The lists of what to read (SF_PACKAGES, SF_PROBES, SF_PATHS, SF_DIRS, SF_ANY_DIRS), the secret-bearing paths, the redactor
 # and the report key (SF_SECRET_PATHS, SF_REDACT_AWK, SF_KEEP_COMMENTS, SF_REPORT_KEY) are appended by stns-fleet,
 # then sf_facts runs.
 sf_facts() {
@@ -88,6 +88,11 @@ sf_facts() {
 		for p in $SF_PATHS; do sf_file_line "$p"; done
 		for d in $SF_DIRS; do
 			for f in "$R$d"/*.conf; do
+				[ -f "$f" ] && sf_file_line "${f#"$R"}"
+			done
+		done
+		for d in $SF_ANY_DIRS; do # every regular file (sudo reads /etc/sudoers.d's files whatever their name)
+			for f in "$R$d"/*; do
 				[ -f "$f" ] && sf_file_line "${f#"$R"}"
 			done
 		done

@@ -399,7 +399,7 @@ describe('several problems', () => {
       version: 3
     `;
     expect(brief(problemsOf(text))).toEqual([
-      '3:9 groups.web.os: unknown OS "centos-7"; expected auto or one of: amazon-linux-2, amazon-linux-2023, ubuntu-20.04, ubuntu-22.04, ubuntu-24.04, debian-11, debian-12, raspberry-pi-os',
+      '3:9 groups.web.os: unknown OS "centos-7"; expected auto or one of: amazon-linux-2, amazon-linux-2023, ubuntu-20.04, ubuntu-22.04, ubuntu-24.04, ubuntu-26.04, debian-11, debian-12, debian-13, raspberry-pi-os',
       '4:15 groups.web.targets[0]: i-1 is not an EC2 instance ID (i- followed by 8 or 17 hex digits)',
       '6:17 stns.api_endpoint: api_endpoint must use https (set allow_insecure_http: true to allow http)',
       '8:11 aws.region: "tokyo" is not an AWS region name (such as ap-northeast-1)',

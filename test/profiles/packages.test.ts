@@ -150,6 +150,6 @@ describe('in plan', () => {
     const u = unitOf(p, 'mi-0123456789abcdef0');
     expect(u.problems).toEqual([]);
     expect(u.diffs.join('\n')).toContain('https://repo.stns.jp/bookworm/ stns bookworm');
-    expect(u.notes.join('\n')).toMatch(/no trixie repository/);
+    expect(u.notes?.join('\n')).toMatch(/no trixie repository/);
   });
 });

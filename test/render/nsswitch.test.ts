@@ -144,3 +144,25 @@ describe('source lists', () => {
     expect(s).toEqual({ passwd: ['files', 'stns'], group: ['sss', 'files'], shadow: undefined });
   });
 });
+
+describe('systemd 258+: libnss-systemd on shadow and gshadow too (Ubuntu 26.04 stock tree)', () => {
+  test('stns follows files and every existing source stays, in order; gshadow (not served by STNS) is untouched', async () => {
+    const { render } = await import('../helpers/render.js');
+    const r = await render('ubuntu-26.04');
+    const before = r.snapshot.files.get('/etc/nsswitch.conf')!.toString('utf8');
+    expect(before).toMatch(/^shadow: +files systemd$/m);
+    expect(before).toMatch(/^gshadow: +files systemd$/m);
+    const out = r.desired.files.find((f) => f.path === '/etc/nsswitch.conf')!.content!.toString('utf8');
+    expect(nssSources(out)).toEqual({ passwd: ['files', 'stns', 'systemd'], group: ['files', 'stns', 'systemd'], shadow: ['files', 'stns', 'systemd'] });
+    expect(out).toMatch(/^gshadow: +files systemd$/m);
+    expectOnlyDbLinesChanged(before, out);
+    expect(r.desired.nss.before.shadow).toEqual(['files', 'systemd']);
+    expect(r.desired.nss.after.shadow).toEqual(['files', 'stns', 'systemd']);
+  });
+
+  test('with action items and systemd first (a hand-edited line), nothing is dropped', () => {
+    const input = 'passwd: systemd files [NOTFOUND=return] sss\nshadow: files systemd\ngshadow: files systemd\ngroup: files [SUCCESS=merge] systemd\n';
+    const out = addStnsToNsswitch(input);
+    expect(out).toBe('passwd: systemd files [NOTFOUND=return] stns sss\nshadow: files stns systemd\ngshadow: files systemd\ngroup: files [SUCCESS=merge] stns systemd\n');
+  });
+});
