@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Build (or reuse) a cached Debian 12 (bookworm) minbase root filesystem with
-# openssh-server, for the chroot test harness (test/chroot/harness.ts).
+# Build (or reuse) a cached Debian 12 (bookworm) or Debian 13 (trixie) minbase
+# root filesystem with openssh-server, for the chroot test harness
+# (test/chroot/harness.ts).
 #
-# Usage: scripts/debian-rootfs.sh [--force] [--name NAME --add PKG,... --deb FILE...]
+# Usage: scripts/debian-rootfs.sh [--force] [--suite SUITE] [--name NAME --add PKG,... --deb FILE...]
 #   stdout: the absolute path of the ready rootfs directory (one line)
 #   stderr: progress
+#   --suite SUITE  bookworm (the default) or trixie; the plain tree of a
+#                suite is cached as SUITE/
 #   --name NAME  a variant, cached as NAME/ instead of bookworm/ (e.g. the
 #                libnss builder root or the real-STNS image of
 #                scripts/stns-real-rootfs.sh); needs --add or --deb
@@ -13,7 +16,8 @@
 #                (repeatable; its sha256 is part of the recipe)
 #
 # Cache: ${STNS_FLEET_CACHE:-$HOME/.cache/stns-fleet}/bookworm/{rootfs,RECIPE}
-# (a variant: .../NAME/{rootfs,RECIPE}; all share .lock and debs/).
+# (trixie: .../trixie/{rootfs,RECIPE}; a variant: .../NAME/{rootfs,RECIPE};
+# all share .lock and debs/).
 # The finished tree is kept as a plain directory: the harness mounts it as an
 # overlayfs lower dir per test (or copies it). Do not edit it in place.
 # It is built in a temp dir next to it and renamed into place; RECIPE holds
@@ -34,20 +38,26 @@ log() { printf 'debian-rootfs: %s\n' "$*" >&2; }
 die() { printf 'debian-rootfs: error: %s\n' "$*" >&2; exit 1; }
 
 force=0
-NAME=$SUITE
+NAME=""
 ADD=""
 DEBS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1 ;;
+    --suite) [ $# -ge 2 ] || die "--suite needs a value"; SUITE=$2; shift ;;
     --name) [ $# -ge 2 ] || die "--name needs a value"; NAME=$2; shift ;;
     --add) [ $# -ge 2 ] || die "--add needs a value"; ADD=$2; shift ;;
     --deb) [ $# -ge 2 ] || die "--deb needs a value"; DEBS+=("$2"); shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
   shift
 done
+case "$SUITE" in
+  bookworm|trixie) ;;
+  *) die "bad --suite: $SUITE (bookworm or trixie)" ;;
+esac
+[ -n "$NAME" ] || NAME=$SUITE
 case "$NAME" in
   ''|*[!a-z0-9.-]*|[.-]*) die "bad --name: $NAME (lower-case letters, digits, . and -)" ;;
 esac
@@ -57,6 +67,9 @@ esac
 if [ "$NAME" = "$SUITE" ] && { [ -n "$ADD" ] || [ ${#DEBS[@]} -gt 0 ]; }; then
   die "--add and --deb make a variant: give it a --name other than $SUITE"
 fi
+case "$NAME" in
+  bookworm|trixie) [ "$NAME" = "$SUITE" ] || die "--name $NAME is the plain $NAME tree's cache: pick another name" ;;
+esac
 if [ "$NAME" != "$SUITE" ] && [ -z "$ADD" ] && [ ${#DEBS[@]} -eq 0 ]; then
   die "--name $NAME without --add or --deb would be the plain $SUITE tree"
 fi

@@ -16,8 +16,9 @@ const { chrootSupport } = (await import(path.join(repo, 'dist/lab/chroot-hosts.j
 const bold = (s: string): string => (process.stdout.isTTY && !process.env['NO_COLOR'] ? `\x1b[1m${s}\x1b[0m` : s);
 const started = Date.now();
 
-// The EC2 profiles whose stock files are complete (Amazon Linux 2023's are not: see stock/SOURCES.md).
-const os = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
+// Every OS profile: the lab's default. 12 EC2 instances rotate through the 9 EC2 profiles (two Amazon Linux 2023
+// ones: the standard AMI with EC2 Instance Connect and the minimal one); 2 Raspberry Pis, a bookworm board and a
+// trixie board whose first user cloud-init made.
 const inventory = 'inventories/lab.yaml';
 const wantStns = 4567; // the api_endpoint port inventories/lab.yaml names
 
@@ -25,7 +26,7 @@ const wantStns = 4567; // the api_endpoint port inventories/lab.yaml names
 // suite's cached rootfs: `npm test` builds it); otherwise the demo says why and goes on without it.
 const chroot = chrootSupport();
 if (!chroot.ok) console.log(`(no chroot host in this demo: ${chroot.reason})`);
-const base = { hosts: 14, pis: 2, os, port: 0, seed: 'demo', chroot: chroot.ok ? 1 : 0 };
+const base = { hosts: 14, pis: 2, port: 0, seed: 'demo', chroot: chroot.ok ? 1 : 0 };
 
 let lab: Awaited<ReturnType<typeof startLab>>;
 let inv = inventory;
@@ -59,7 +60,7 @@ async function run(title: string, args: string[], expect: number[]): Promise<voi
 
 try {
   console.log(bold(`stns-fleet demo: a local lab of ${lab.hosts.length} hosts on ${lab.endpoint} (SSM + EC2 APIs), STNS server ${lab.stnsEndpoint}`));
-  for (const h of lab.hosts) console.log(`  ${String(h.id).padEnd(20)} ${String(h.tags['Name']).padEnd(9)} Role=${h.role.padEnd(4)} ${h.os}${h.chroot ? ' (Debian 12 root filesystem, real sshd)' : ''}`);
+  for (const h of lab.hosts) console.log(`  ${String(h.id).padEnd(20)} ${String(h.tags['Name']).padEnd(9)} Role=${h.role.padEnd(4)} ${h.os}${h.variant ? ` (${h.variant})` : ''}${h.firstUser ? `, first user ${h.firstUser}` : ''}${h.chroot ? ' (Debian 12 root filesystem, real sshd)' : ''}`);
   await run('1. Which hosts does the inventory select?', ['hosts', '-i', inv], [0]);
   await run('2. Plan: what would change, per file, on every host (exit 2: changes)', ['plan', '-i', inv], [2]);
   await run('3. Apply: canary first, verified, then the rest', ['apply', '-i', inv, '--yes'], [0]);

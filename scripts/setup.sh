@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh clone of stns-fleet:
-#  1. Debian packages the test suite and the lab need (debootstrap, shellcheck, openssl, gawk, busybox), as root
+#  1. Debian packages the test suite and the lab need (debootstrap, shellcheck, openssl, gawk, busybox, attr), as root
 #     with apt-get;
-#     and, as root, the cached Debian 12 root filesystem (scripts/debian-rootfs.sh) for the chroot tests and demo;
+#     and, as root, the cached Debian 12 and 13 root filesystems (scripts/debian-rootfs.sh) for the chroot tests and
+#     demo, and the Debian 12 image with the real libnss-stns-v2 (scripts/stns-real-rootfs.sh) for the real-login tests;
 #  2. a Node >= 22.12 for npm itself: when the machine's Node is older (Node 20 is end of life), Node 24
 #     is fetched from the npm registry's `node` package into .tools/node;
 #  3. npm ci, which also builds dist/ (the `prepare` script). The `node` devDependency then runs every
@@ -44,8 +45,9 @@ say "installing dependencies with npm ci (Node $(node --version))"
 npm ci --no-audit --no-fund
 # The Debian 12 root filesystem (cached) for the chroot tests and the demo's real-sshd host: as root only.
 if [[ $(id -u) == 0 ]] && command -v debootstrap >/dev/null 2>&1; then
-	say "preparing the cached Debian 12 root filesystem (about a minute the first time)"
+	say "preparing the cached Debian 12 and 13 root filesystems (about two minutes the first time)"
 	bash scripts/debian-rootfs.sh >/dev/null || say "warning: no Debian root filesystem: the demo runs without its chroot host"
+	bash scripts/debian-rootfs.sh --suite trixie >/dev/null || say "warning: no Debian 13 root filesystem: the Debian 13 chroot tests skip, and fail in CI"
 	# The real libnss-stns-v2, built from ../shared/upstream's source (about 2 minutes the first time, cached):
 	# the real-login and real-module tests run on it.
 	say "preparing the cached Debian 12 root filesystem with the real libnss-stns-v2 (about 2 minutes the first time)"

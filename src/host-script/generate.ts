@@ -92,6 +92,7 @@ export function draftHostScript(plan: HostPlan, t: Templates): ScriptDraft {
     `SF_PKGS=${shq((pk?.packages ?? (d.cacheStnsd ? ['libnss-stns-v2', 'cache-stnsd'] : ['libnss-stns-v2'])).join(' '))}`,
     `SF_PKG_UNSUPPORTED=${shq(d.packagesUnsupported ?? '')}`,
     `SF_SSHD_SERVICE=${shq(d.profile.sshd.service)}`,
+    `SF_SSHD_SOCKET=${shq(d.profile.sshd.socket ?? '')}`,
     `SF_CACHE_STNSD=${d.cacheStnsd ? 1 : 0}`,
     `SF_STNS_CACHE_DIR=${shq(stnsCacheDir(plan))}`,
     'sf_install() {',

@@ -7,7 +7,8 @@ export const USAGE = `usage: npm run lab -- [options]
   --port N                 API port on 127.0.0.1 (default 4566; 0 = any free port)
   --hosts N                lab hosts, EC2 and Raspberry Pi together (default 10)
   --pis N                  how many of them are Raspberry Pis (default one in ten)
-  --os a,b,...             OS profiles of the EC2 hosts, round-robin (default: every EC2 profile)
+  --os a,b,...             OS profiles, the inventory's os: names (default: every profile); EC2 hosts take
+                           the EC2 ones round-robin, raspberry-pi-os the Pis (at least one when named)
   --faults SPEC            e.g. offline=2,undeliverable=1,timeout=1,fail=5%,slow=10%,stopped=1,throttle=20%,clones=3
   --seed N                 seed for IDs, tokens and fault assignment (default 1)
   --latency-ms N           added to every API call

@@ -1,5 +1,5 @@
 // A directory host's files. Each host is a directory laid out like /, seeded from its OS profile's stock files
-// (every layer of profile.stockLayers(arch)), plus what a booted machine has and the stock files lack:
+// (every layer of profile.stockLayers(arch, host.variant)), plus what a booted machine has and the stock files lack:
 // /etc/passwd, /etc/group, /etc/hostname, a package database for the stand-ins, and for a Raspberry Pi the
 // device-tree model and the SSM agent's registration. Lab bookkeeping lives under /var/lib/stns-fleet-lab/.
 //
@@ -12,7 +12,7 @@
 //                                       hex of /etc/machine-id}, similarityThreshold}: the agent's hardware
 //                                       fingerprint, written when it registers (the lab checks only machine-id)
 //   var/lib/amazon/ssm/registration     JSON {ManagedInstanceID, Region}: informational, as on a real Pi
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +44,7 @@ function shq(s: string): string {
 }
 
 function loginUser(h: LabHost): { name: string; home: string } {
+  if (h.firstUser) return { name: h.firstUser.name, home: `/home/${h.firstUser.name}` };
   if (h.os.startsWith('amazon-linux')) return { name: 'ec2-user', home: '/home/ec2-user' };
   if (h.os.startsWith('ubuntu')) return { name: 'ubuntu', home: '/home/ubuntu' };
   if (h.os === 'raspberry-pi-os') return { name: 'pi', home: '/home/pi' };
@@ -65,6 +66,20 @@ export function registrationJson(id: string, region: string): { vault: string; r
     vault: JSON.stringify({ InstanceID: id, Region: region, PrivateKey: 'lab-placeholder-not-a-key', PrivateKeyType: 'Rsa', PrivateKeyCreatedDate: '2026-01-05T09:00:00Z' }),
     registration: JSON.stringify({ ManagedInstanceID: id, Region: region }),
   };
+}
+
+const CLOUD_INIT_SUDOERS_REL = 'etc/sudoers.d/90-cloud-init-users';
+const EIC_STANDIN_PATHS = ['/opt/aws/bin/eic_run_authorized_keys', '/usr/share/ec2-instance-connect/eic_run_authorized_keys'];
+
+/** The EIC key commands the seeded sshd configuration (sshd_config, its drop-ins, ssh(d).service drop-ins) names. */
+async function eicCommandsNamed(root: string, profileCommands: readonly string[]): Promise<string[]> {
+  const files = ['etc/ssh/sshd_config'];
+  for (const dir of ['etc/ssh/sshd_config.d', 'usr/lib/systemd/system/ssh.service.d', 'usr/lib/systemd/system/sshd.service.d', 'lib/systemd/system/ssh.service.d']) {
+    const names = await readdir(path.join(root, dir)).catch(() => [] as string[]);
+    files.push(...names.map((n) => path.join(dir, n)));
+  }
+  const text = (await Promise.all(files.map((f) => readFile(path.join(root, f), 'utf8').catch(() => '')))).join('\n');
+  return [...new Set([...profileCommands, ...EIC_STANDIN_PATHS])].filter((p) => p.endsWith('/eic_run_authorized_keys') && text.includes(p));
 }
 
 async function put(root: string, rel: string, content: string | Buffer, mode = 0o644): Promise<void> {
@@ -94,10 +109,19 @@ export async function seedHostTree(h: LabHost, c: TreeContext): Promise<void> {
     await seedChrootTree(h.dir, c.chroot.rootfs, c.chroot.debs);
   } else {
     await mkdir(h.dir, { recursive: true, mode: 0o755 });
-    for (const layer of profileById(h.os).stockLayers(h.arch)) {
+    const profile = profileById(h.os);
+    for (const layer of profile.stockLayers(h.arch, h.variant)) {
       await cp(path.join(STOCK_DIR, layer), h.dir, { recursive: true, force: true });
     }
     const user = loginUser(h);
+    if (h.firstUser?.cloudInit) {
+      // What cloud-init writes for the default user it creates (cc_users_groups, sudo: ALL=(ALL) NOPASSWD:ALL).
+      await put(h.dir, CLOUD_INIT_SUDOERS_REL, `# Created by cloud-init v. 25.1.4 on Mon, 05 Jan 2026 09:00:00 +0000\n\n# User rules for ${user.name}\n${user.name} ALL=(ALL) NOPASSWD:ALL\n`, 0o440);
+    }
+    // EC2 Instance Connect's key command, where the image's sshd configuration runs it (lab-bin stand-in).
+    for (const eic of await eicCommandsNamed(h.dir, profile.eicCommands)) {
+      await put(h.dir, eic.slice(1), await readFile(path.join(c.labBin, 'eic_run_authorized_keys.sh')), 0o755);
+    }
     const uid = 1000;
     await put(h.dir, 'etc/passwd', `root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${user.name}:x:${uid}:${uid}::${user.home}:/bin/bash\n`);
     await put(h.dir, 'etc/group', `root:x:0:\nnogroup:x:65534:\n${user.name}:x:${uid}:\n`);

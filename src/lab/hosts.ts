@@ -1,6 +1,9 @@
 // The lab's hosts as data: who they are (IDs, tags, OS, role), before any file exists. EC2 hosts (`i-`) take
 // the web and db roles and rotate through the OS list; Raspberry Pis (`mi-`, Raspberry Pi OS arm64) come
 // last; clones are extra boards made from the first Pi's image. Everything is drawn from the seed.
+// Stock variants: every second Amazon Linux 2023 instance is the minimal AMI (no EC2 Instance Connect), the
+// others the standard one; every second Pi is a trixie (Raspberry Pi OS 13) board, and every other trixie
+// board has a first user made by cloud-init (not `pi`, with 90-cloud-init-users), so harden_sudo meets both.
 import path from 'node:path';
 import { profileById } from '../profiles/index.js';
 import type { OsProfileId } from '../profiles/ids.js';
@@ -41,6 +44,11 @@ export interface LabHost {
   role: Role;
   os: OsProfileId;
   arch: Arch;
+  /** The profile's stock tree seeded (an id of profile.stockVariants; undefined: the default, the first). */
+  variant?: string;
+  /** The image's first user (uid 1000): the OS's default one, or the one the imager made (trixie boards).
+   * `cloudInit`: cloud-init made it, with its NOPASSWD rule in /etc/sudoers.d/90-cloud-init-users. */
+  firstUser?: { name: string; cloudInit?: boolean };
   family: 'debian' | 'rhel';
   /** The host's tree: a directory laid out like / (STNS_FLEET_ROOT of its commands). */
   dir: string;
@@ -58,6 +66,9 @@ export interface LabHost {
   /** Tags the lab starts with (for Pis they become the managed node's SSM tags). */
   initialTags: Map<string, string>;
 }
+
+/** The first user cloud-init makes on the lab's trixie boards (the imager's "username" setting). */
+export const PI_CLOUD_INIT_USER = 'maker';
 
 export function hostKey(n: number): string {
   return `lab-${String(n).padStart(3, '0')}`;
@@ -98,8 +109,10 @@ export function planHosts(o: ResolvedOptions, hostsDir: string): LabHost[] {
       ]),
     };
   };
+  let al2023 = 0;
   for (let i = 0; i < ec2Count; i++) {
     const h = base(i, i % 3 === 2 ? 'db' : 'web', o.os[i % o.os.length]!, 'amd64');
+    if (h.os === 'amazon-linux-2023' && al2023++ % 2 === 1) h.variant = 'minimal';
     h.ip = ec2Ip(i);
     h.computerName = `ip-${h.ip.replaceAll('.', '-')}.${dnsSuffix}`;
     h.ec2 = {
@@ -118,6 +131,11 @@ export function planHosts(o: ResolvedOptions, hostsDir: string): LabHost[] {
   }
   for (let i = ec2Count; i < o.hosts; i++) {
     const h = base(i, 'pi', 'raspberry-pi-os', 'arm64');
+    const j = i - ec2Count;
+    if (j % 2 === 1) {
+      h.variant = 'trixie';
+      if (j % 4 === 1) h.firstUser = { name: PI_CLOUD_INIT_USER, cloudInit: true };
+    }
     h.ip = `192.168.50.${(i - ec2Count) % 250 + 10}`;
     h.computerName = h.key;
     h.board = { initialId: `mi-${ids.hex(17)}` };
@@ -141,6 +159,8 @@ export function planHosts(o: ResolvedOptions, hostsDir: string): LabHost[] {
       bootId: hw.uuid(),
     };
     h.board = { initialId: first.board!.initialId, cloneOf: first.key };
+    if (first.variant) h.variant = first.variant;
+    if (first.firstUser) h.firstUser = first.firstUser;
     hosts.push(h);
   }
   for (let c = 0; c < o.chroot; c++) {

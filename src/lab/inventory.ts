@@ -5,6 +5,8 @@ export interface LabInventoryOptions {
   region: string;
   rollout?: { canary: number | string; max_concurrency: number | string; max_errors: number | string };
   verifyUsers?: string[];
+  /** harden_sudo: true for the Pi group (their images' passwordless sudo: 010_pi-nopasswd, 90-cloud-init-users). */
+  hardenPiSudo?: boolean;
   /** Extra YAML appended at the end (more groups, group keys). */
   extra?: string;
 }
@@ -24,7 +26,7 @@ groups:
   ec2: { targets: [ { tags: { Env: lab, Role: [web, db] } } ] }
   pi:
     os: raspberry-pi-os
-    targets: [ { tags: { Env: lab, Role: pi } } ]
+    targets: [ { tags: { Env: lab, Role: pi } } ]${o.hardenPiSudo ? '\n    harden_sudo: true' : ''}
     stns: { auth_token: { ssm_parameter: /stns-fleet/lab/pi-token } }
 ${o.extra ?? ''}`;
 }

@@ -17,6 +17,10 @@ export interface LabHostInfo {
   kind: 'ec2' | 'managed';
   role: string;
   os: string;
+  /** The profile's stock variant the host was seeded from (e.g. minimal, trixie), when not the default. */
+  variant?: string;
+  /** The image's first user, when not the OS's default one (trixie boards made by cloud-init). */
+  firstUser?: string;
   arch: string;
   tags: Record<string, string>;
   /** EC2: running | stopped. Boards: agent-running | agent-stopped | agent-hibernating (its machine-id no longer
@@ -60,6 +64,8 @@ export function hostInfo(s: LabState): LabHostInfo[] {
     };
     if (h.board?.cloneOf) info.cloneOf = h.board.cloneOf;
     if (h.chroot) info.chroot = true;
+    if (h.variant) info.variant = h.variant;
+    if (h.firstUser) info.firstUser = h.firstUser.name;
     return info;
   });
 }

@@ -13,7 +13,7 @@ import type { StnsDirectory, StnsToken } from './stns-server.js';
 export const CLONE_ANSWERS = ['in-turn', 'last-started'] as const;
 export type CloneAnswers = (typeof CLONE_ANSWERS)[number];
 
-/** The OS profiles EC2 hosts rotate through by default: every profile except Raspberry Pi OS. */
+/** The OS profiles EC2 hosts rotate through by default: every profile except Raspberry Pi OS (which the Pi hosts run). */
 export const EC2_PROFILES: readonly OsProfileId[] = OS_PROFILE_IDS.filter((p) => p !== 'raspberry-pi-os');
 
 export interface LabOptions {
@@ -21,7 +21,9 @@ export interface LabOptions {
   hosts?: number;
   /** How many of `hosts` are Raspberry Pis (`mi-`); default one in ten, rounded down. */
   pis?: number;
-  /** OS profiles for the EC2 hosts, assigned round-robin (default: every EC2 profile). */
+  /** OS profiles of the lab, the same names as an inventory's `os:` (default: every profile). EC2 hosts take
+   * the EC2 profiles among them round-robin; `raspberry-pi-os` names the Pi hosts (`pis`): when it is listed
+   * and `pis` is not given, at least one host is a Pi; listed alone, every host is. */
   os?: readonly string[];
   /** Fault SPEC, e.g. "offline=2,fail=5%,throttle=20%,clones=3" (see faults.ts). */
   faults?: string;
@@ -114,14 +116,19 @@ function nonNegative(name: string, v: number | undefined, dflt: number): number 
 
 export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
   const hosts = nonNegative('hosts', o.hosts, 10);
-  const pis = nonNegative('pis', o.pis, Math.floor(hosts / 10));
-  if (pis > hosts) throw new LabOptionsError(`pis (${pis}) cannot exceed hosts (${hosts})`);
-  const os = (o.os ?? EC2_PROFILES).map((p) => {
-    if (p === 'raspberry-pi-os') throw new LabOptionsError('raspberry-pi-os runs on the Pi hosts (pis), not on EC2 hosts; leave it out of os');
-    if (!(EC2_PROFILES as readonly string[]).includes(p)) throw new LabOptionsError(`unknown OS "${p}": known are ${EC2_PROFILES.join(', ')}`);
+  const named = (o.os ?? OS_PROFILE_IDS).map((p) => {
+    if (!(OS_PROFILE_IDS as readonly string[]).includes(p)) throw new LabOptionsError(`unknown OS "${p}": known are ${OS_PROFILE_IDS.join(', ')}`);
     return p as OsProfileId;
   });
-  if (os.length === 0) throw new LabOptionsError('os must name at least one OS profile');
+  if (named.length === 0) throw new LabOptionsError('os must name at least one OS profile');
+  const wantsPi = named.includes('raspberry-pi-os');
+  const os = named.filter((p) => p !== 'raspberry-pi-os');
+  // raspberry-pi-os alone: every host is a Pi; listed with others: at least one Pi (else one in ten).
+  const defaultPis = os.length === 0 ? hosts : Math.floor(hosts / 10) || (wantsPi && o.os !== undefined ? Math.min(1, hosts) : 0);
+  const pis = nonNegative('pis', o.pis, defaultPis);
+  if (pis > hosts) throw new LabOptionsError(`pis (${pis}) cannot exceed hosts (${hosts})`);
+  if (o.os !== undefined && wantsPi && pis === 0 && hosts > 0) throw new LabOptionsError('os names raspberry-pi-os, which runs on the Pi hosts, but pis is 0');
+  if (os.length === 0 && pis < hosts) throw new LabOptionsError(`os names only raspberry-pi-os, but ${hosts - pis} host(s) are EC2 instances (pis=${pis} of ${hosts}); name an EC2 OS too`);
   let faults: FaultSpec;
   try {
     faults = parseFaults(o.faults);

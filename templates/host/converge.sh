@@ -612,6 +612,18 @@ sf_sudoers_precheck() {
 			sf_end 40 invalid "visudo refused the new $path (output above); nothing was touched"
 		fi
 	done <"$W/files"
+	sf_line "NOTICE sudoers validated with $(command -v visudo) ($(sf_visudo_impl))"
+}
+
+# Which visudo checked: `visudo -V` prints "visudo version X" for sudo.ws' and for sudo-rs' (whose versions
+# are 0.x); Ubuntu 26.04 installs sudo-rs, whose visudo reads /etc/sudoers-rs when it exists.
+sf_visudo_impl() {
+	v=$(visudo -V 2>/dev/null | sed -n 's/^[Vv]isudo\(-rs\)\{0,1\} version \([0-9][^ ]*\).*/\2/p' | head -n 1)
+	case "$v" in
+	'') echo 'version unknown' ;;
+	0.*) echo "sudo-rs $v" ;;
+	*) echo "sudo $v" ;;
+	esac
 }
 
 sf_sudoers_validate() {
@@ -625,9 +637,15 @@ sf_sudoers_validate() {
 	fi
 }
 
+# Socket-activated ssh (Ubuntu 22.10+: SF_SSHD_SOCKET=ssh.socket): ssh.service may be inactive until the first
+# connection; the unit is still `ssh` (SF_SSHD_SERVICE), never sshd.service.
+sf_sshd_socket_active() { [ -n "${SF_SSHD_SOCKET:-}" ] && systemctl is-active --quiet "$SF_SSHD_SOCKET"; }
+
 sf_reactivate_old() { # after a restore: put services back on the old configuration
 	if sf_role_changed sshd-unit; then systemctl daemon-reload; fi
-	if systemctl is-active --quiet "$SF_SSHD_SERVICE" || sf_role_changed sshd-unit; then
+	if systemctl is-active --quiet "$SF_SSHD_SERVICE"; then
+		systemctl restart "$SF_SSHD_SERVICE" || true
+	elif sf_role_changed sshd-unit && ! sf_sshd_socket_active; then
 		systemctl restart "$SF_SSHD_SERVICE" || true
 	fi
 	if [ "$SF_CACHE_RESTARTED" = 1 ]; then systemctl restart cache-stnsd || true; fi
@@ -691,7 +709,12 @@ sf_activate() {
 		sleep 1
 		systemctl is-active --quiet "$SF_SSHD_SERVICE" || sf_fail 50 activate-failed "$SF_SSHD_SERVICE is not running after the change"
 	elif sf_role_changed sshd || sf_role_changed sshd-unit; then
-		sf_line "NOTICE $SF_SSHD_SERVICE is not running: not reloaded"
+		# Never reload an inactive unit (systemctl fails: "ssh.service is not active, cannot reload").
+		if sf_sshd_socket_active; then
+			sf_line "NOTICE $SF_SSHD_SERVICE.service is inactive (socket-activated): not reloaded; $SF_SSHD_SOCKET starts it with the new configuration at the next connection"
+		else
+			sf_line "NOTICE $SF_SSHD_SERVICE is not running: not reloaded"
+		fi
 	fi
 	sf_cache_stnsd_restart
 }

@@ -1,6 +1,6 @@
 /**
- * vitest globalSetup: build (or find) the cached Debian rootfs once before any
- * test file runs, so chroot tests never hit a timeout on a cold cache.
+ * vitest globalSetup: build (or find) the cached Debian 12 and Debian 13 rootfs
+ * trees once before any test file runs, so chroot tests never hit a timeout on a cold cache.
  * Without chroot support this only says so; the chroot suites then skip, or
  * fail when CI=true (see requireChrootOrSkip in harness.ts).
  */
@@ -22,9 +22,12 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
     return undefined;
   }
   await reap();
-  const started = performance.now();
-  const b = await buildRootfs({ echo: true });
-  const secs = ((performance.now() - started) / 1000).toFixed(2);
-  console.log(`[stns-fleet chroot] rootfs ${b.cacheHit ? 'cache hit' : 'cache miss, built'} in ${secs}s: ${b.path}`);
+  // One after the other: the script's lock serialises builders anyway, and the machine may be small.
+  for (const suite of ['bookworm', 'trixie'] as const) {
+    const started = performance.now();
+    const b = await buildRootfs({ echo: true, suite });
+    const secs = ((performance.now() - started) / 1000).toFixed(2);
+    console.log(`[stns-fleet chroot] ${suite} rootfs ${b.cacheHit ? 'cache hit' : 'cache miss, built'} in ${secs}s: ${b.path}`);
+  }
   return reap;
 }

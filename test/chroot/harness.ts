@@ -16,6 +16,8 @@
  * The rootfs is built by scripts/debian-rootfs.sh (cached under
  * ${STNS_FLEET_CACHE:-$HOME/.cache/stns-fleet}); test/chroot/global-setup.ts
  * builds it once before the run. Needs root, chroot, debootstrap, dpkg-deb.
+ * A Debian 13 (trixie) tree is cached alongside: freshRoot({ rootfs: await
+ * ensureRootfs('trixie') }).
  *
  * Mounts: freshRoot() mounts one overlayfs per root (cleanup() unmounts it;
  * set STNS_FLEET_ROOT_MODE=copy for plain copies). Nothing else is mounted:
@@ -88,7 +90,10 @@ export function requireChrootOrSkip(): ChrootDescribe {
 // ---------------------------------------------------------------------------
 // rootfs
 
-let rootfsPromise: Promise<string> | undefined;
+/** The Debian suites scripts/debian-rootfs.sh builds a plain tree of (bookworm = Debian 12, trixie = Debian 13). */
+export type RootfsSuite = 'bookworm' | 'trixie';
+
+const rootfsPromises = new Map<RootfsSuite, Promise<string>>();
 
 export interface RootfsBuild {
   path: string;
@@ -99,9 +104,15 @@ export interface RootfsBuild {
 }
 
 /** Runs scripts/debian-rootfs.sh (always; cheap on a cache hit). */
-export function buildRootfs(opts: { /** echo the script's progress lines */ echo?: boolean } = {}): Promise<RootfsBuild> {
+export function buildRootfs(
+  opts: {
+    /** echo the script's progress lines */ echo?: boolean;
+    /** default bookworm (--suite is then not passed at all) */ suite?: RootfsSuite;
+  } = {},
+): Promise<RootfsBuild> {
+  const args = opts.suite && opts.suite !== 'bookworm' ? ['--suite', opts.suite] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [ROOTFS_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [ROOTFS_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -126,19 +137,26 @@ export function buildRootfs(opts: { /** echo the script's progress lines */ echo
   });
 }
 
-/** The cached rootfs directory (read-only by convention: use freshRoot()). */
-export function ensureRootfs(): Promise<string> {
-  rootfsPromise ??= buildRootfs().then(
-    (b) => {
-      if (!b.cacheHit) process.stderr.write(b.log);
-      return b.path;
-    },
-    (e: unknown) => {
-      rootfsPromise = undefined;
-      throw e;
-    },
-  );
-  return rootfsPromise;
+/**
+ * The cached rootfs directory of a suite (default bookworm; read-only by convention: use freshRoot()). Built on
+ * demand when the global setup has not (the script's lock serialises builders).
+ */
+export function ensureRootfs(suite: RootfsSuite = 'bookworm'): Promise<string> {
+  let p = rootfsPromises.get(suite);
+  if (!p) {
+    p = buildRootfs({ suite }).then(
+      (b) => {
+        if (!b.cacheHit) process.stderr.write(b.log);
+        return b.path;
+      },
+      (e: unknown) => {
+        rootfsPromises.delete(suite);
+        throw e;
+      },
+    );
+    rootfsPromises.set(suite, p);
+  }
+  return p;
 }
 
 // ---------------------------------------------------------------------------

@@ -12,13 +12,12 @@ import { verifyCommand } from '../../src/commands/verify.js';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { labInventoryYaml } from '../../src/lab/inventory.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
+import { OS_PROFILE_IDS } from '../../src/profiles/ids.js';
 import { capture } from '../helpers/capture.js';
 
-const EC2_OS = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
-
-function inventory(lab: Lab): string {
+function inventory(lab: Lab, o: { hardenPiSudo?: boolean } = {}): string {
   const file = path.join(lab.workDir, 'inventory.yaml');
-  writeFileSync(file, labInventoryYaml({ stnsEndpoint: lab.stnsEndpoint, region: lab.region, rollout: { canary: 1, max_concurrency: '50%', max_errors: 2 } }));
+  writeFileSync(file, labInventoryYaml({ stnsEndpoint: lab.stnsEndpoint, region: lab.region, rollout: { canary: 1, max_concurrency: '50%', max_errors: 2 }, ...o }));
   return file;
 }
 
@@ -50,9 +49,11 @@ describe('a mixed fleet of every OS profile, EC2 instances and Raspberry Pis', (
   let lab: Lab;
   let inv: string;
   beforeAll(async () => {
-    lab = await startLab({ hosts: 9, pis: 2, os: EC2_OS, seed: 'e2e-mixed' });
+    // The lab's default OS list, every profile: 11 EC2 instances over the 9 EC2 profiles (the second Amazon
+    // Linux 2023 is the minimal AMI), 3 Pis (bookworm, trixie with cloud-init's first user, bookworm).
+    lab = await startLab({ hosts: 14, pis: 3, seed: 'e2e-mixed' });
     useLab(lab.env);
-    inv = inventory(lab);
+    inv = inventory(lab, { hardenPiSudo: true });
   });
   afterAll(() => lab?.stop());
 
@@ -64,17 +65,26 @@ describe('a mixed fleet of every OS profile, EC2 instances and Raspberry Pis', (
       outputs.push(c.text());
       return code;
     };
+    const seeded = lab.hosts.map((h) => `${h.os}${h.variant ? `/${h.variant}` : ''}`);
+    expect(new Set(seeded)).toEqual(new Set([...OS_PROFILE_IDS, 'amazon-linux-2023/minimal', 'raspberry-pi-os/trixie']));
+    expect(lab.hosts.filter((h) => h.firstUser).map((h) => h.firstUser)).toEqual(['maker']);
     expect(await run((io) => planCommand({ inventory: inv, quiet: true }, sdkTransport, io))).toBe(2);
-    expect(outputs[0]).toMatch(/Plan: 9 to change, 0 unchanged, 0 skipped, 0 unreachable, 0 with errors\./);
+    expect(outputs[0]).toMatch(/Plan: 14 to change, 0 unchanged, 0 skipped, 0 unreachable, 0 with errors\./);
     expect(outputs[0]).toMatch(/raspberry-pi-os \(arm64\)/);
+    expect(outputs[0]).toMatch(/amazon-linux-2023 \(x86_64\)/);
     expect(outputs[0]).toMatch(/EC2 Instance Connect keys still served after STNS keys/);
+    // harden_sudo on the boards: the bookworm image's file and, on the trixie board, cloud-init's.
+    expect(outputs[0]).toContain('/etc/sudoers.d/010_pi-nopasswd');
+    expect(outputs[0]).toContain('/etc/sudoers.d/90-cloud-init-users');
 
     expect(await run((io) => applyCommand({ inventory: inv, yes: true, quiet: true }, sdkTransport, io))).toBe(0);
-    expect(outputs[1]).toMatch(/Apply: 9 changed, 0 unchanged, 0 drifted, 0 failed/);
+    expect(outputs[1]).toMatch(/Apply: 14 changed, 0 unchanged, 0 drifted, 0 failed/);
     expect(await run((io) => verifyCommand({ inventory: inv, quiet: true }, sdkTransport, io))).toBe(0);
-    expect(outputs[2]).toMatch(/Verify: 9 passed, 0 failed/);
+    expect(outputs[2]).toMatch(/Verify: 14 passed, 0 failed/);
     expect(await run((io) => planCommand({ inventory: inv, quiet: true }, sdkTransport, io))).toBe(0);
-    expect(outputs[3]).toMatch(/Plan: 0 to change, 9 unchanged/);
+    expect(outputs[3]).toMatch(/Plan: 0 to change, 14 unchanged/);
+    const trixie = lab.hosts.find((h) => h.firstUser)!;
+    expect(readFileSync(path.join(trixie.dir, 'etc/sudoers.d/90-cloud-init-users'), 'utf8')).toMatch(/^# disabled by stns-fleet \(harden_sudo\): maker ALL=\(ALL\) NOPASSWD:ALL$/m);
     noSecretsAnywhere(lab, outputs);
     // The token reached each host: the STNS server saw authorised lookups from both token groups.
     expect(lab.stats().stns.unauthorized).toBe(0);
