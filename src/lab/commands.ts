@@ -243,9 +243,11 @@ export class CommandEngine {
     const pickUp = (): void => {
       i.timer = undefined;
       if (isTerminal(i) || this.stopping) return;
-      if (Date.now() >= c.lostDeadline) return; // a slow pick-up too late to start: DeliveryTimedOut (expireLost)
       this.start(c, i, host);
     };
+    // Whether a slow pick-up comes too late is decided here, from the delay itself, not by when a timer fires
+    // on a loaded machine: one later than the (capped) delivery time never starts (DeliveryTimedOut, expireLost).
+    if (fault === 'slow' && Date.now() + host.slowDelayMs >= c.lostDeadline) return;
     if (fault === 'slow') i.timer = setTimeout(pickUp, host.slowDelayMs);
     else pickUp();
   }

@@ -18,7 +18,7 @@ import { loadTemplates, type Templates } from '../../src/render/templates.js';
 import { watchFor } from '../../src/render/watch.js';
 import { SSHD_DROPIN } from '../../src/sshd/strategy.js';
 import { settings, TOKEN } from '../helpers/render.js';
-import { buildDummyDeb, ensureRootfs, freshRoot, installDeb, readFileIn, requireChrootOrSkip, runInChroot, type FreshRoot } from './harness.js';
+import { ensureRootfs, freshRoot, installDeb, readFileIn, requireChrootOrSkip, runInChroot, stnsDummyDebs, type FreshRoot } from './harness.js';
 
 const describeChroot = requireChrootOrSkip();
 const profile = profileById('debian-13');
@@ -33,14 +33,7 @@ describeChroot('host script in a Debian 13 chroot (OpenSSH 10)', () => {
     templates = await loadTemplates(undefined, ['keys/stns-repo.asc', 'host/converge.sh']);
     rootfs = await ensureRootfs('trixie'); // a cache hit after the global setup; built here (same lock) if not
     // Stand-ins for the STNS packages (no STNS trixie repository exists): "the image already carries them".
-    stnsDebs = [
-      await buildDummyDeb({
-        name: 'libnss-stns-v2',
-        version: '2.6.10-1',
-        files: { '/usr/lib/stns/stns-key-wrapper': { content: '#!/bin/sh\nexit 0\n', mode: 0o755 } },
-      }),
-      await buildDummyDeb({ name: 'cache-stnsd', version: '1:0.3.19-1', files: { '/usr/sbin/cache-stnsd': { content: '#!/bin/sh\nexit 0\n', mode: 0o755 } } }),
-    ];
+    stnsDebs = await stnsDummyDebs();
   });
   beforeEach(async () => {
     root = await freshRoot({ rootfs });

@@ -534,3 +534,13 @@ export async function installDeb(dir: string, debPath: string): Promise<RunResul
   if (r.code !== 0) throw new Error(`dpkg -i ${basename(debPath)} failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
   return r;
 }
+
+/** Stand-ins for the STNS packages (libnss-stns-v2, cache-stnsd), so "the image already carries them" is a
+ * real dpkg state in a chroot suite. */
+export async function stnsDummyDebs(): Promise<string[]> {
+  const sh = { content: '#!/bin/sh\nexit 0\n', mode: 0o755 };
+  return [
+    await buildDummyDeb({ name: 'libnss-stns-v2', version: '2.6.10-1', files: { '/usr/lib/stns/stns-key-wrapper': sh } }),
+    await buildDummyDeb({ name: 'cache-stnsd', version: '1:0.3.19-1', files: { '/usr/sbin/cache-stnsd': sh } }),
+  ];
+}

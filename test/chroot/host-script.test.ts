@@ -23,7 +23,7 @@ import { FACTS_LIB, factsScript } from '../../src/fleet/facts-script.js';
 import { SSHD_DROPIN } from '../../src/sshd/strategy.js';
 import { track, waitStopped } from '../host-script/tree.js';
 import {
-  buildDummyDeb,
+  stnsDummyDebs,
   CHROOT_PATH,
   freshRoot,
   installDeb,
@@ -48,14 +48,7 @@ describeChroot('host script in a Debian 12 chroot', () => {
   let root: FreshRoot;
   beforeAll(async () => {
     // Stand-ins for the STNS packages, so "the image already carries them" is a real dpkg state.
-    stnsDebs = [
-      await buildDummyDeb({
-        name: 'libnss-stns-v2',
-        version: '2.6.10-1',
-        files: { '/usr/lib/stns/stns-key-wrapper': { content: '#!/bin/sh\nexit 0\n', mode: 0o755 } },
-      }),
-      await buildDummyDeb({ name: 'cache-stnsd', version: '1:0.3.19-1', files: { '/usr/sbin/cache-stnsd': { content: '#!/bin/sh\nexit 0\n', mode: 0o755 } } }),
-    ];
+    stnsDebs = await stnsDummyDebs();
   });
   beforeEach(async () => {
     root = await freshRoot();

@@ -25,7 +25,7 @@ import { watchFor } from '../../src/render/watch.js';
 import { SSHD_DROPIN } from '../../src/sshd/strategy.js';
 import { settings, TOKEN } from '../helpers/render.js';
 import { lastLine } from '../host-script/tree.js';
-import { buildDummyDeb, CHROOT_PATH, freshRoot, requireChrootOrSkip, type FreshRoot } from './harness.js';
+import { CHROOT_PATH, freshRoot, requireChrootOrSkip, stnsDummyDebs, type FreshRoot } from './harness.js';
 
 const describeChroot = requireChrootOrSkip();
 const profile = profileById('debian-12');
@@ -60,14 +60,7 @@ describeChroot('STNS_FLEET_ROOT on a real Debian 12 image tree, run from outside
   let guardLog: string;
 
   beforeAll(async () => {
-    stnsDebs = [
-      await buildDummyDeb({
-        name: 'libnss-stns-v2',
-        version: '2.6.10-1',
-        files: { '/usr/lib/stns/stns-key-wrapper': { content: '#!/bin/sh\nexit 0\n', mode: 0o755 } },
-      }),
-      await buildDummyDeb({ name: 'cache-stnsd', version: '1:0.3.19-1', files: { '/usr/sbin/cache-stnsd': { content: '#!/bin/sh\nexit 0\n', mode: 0o755 } } }),
-    ];
+    stnsDebs = await stnsDummyDebs();
   });
 
   beforeEach(async () => {
