@@ -26,6 +26,19 @@ else
 		esac
 	done
 fi
+# is-active / status of a unit whose state file says "running …" or "stopped …".
+report_state() { # name state-file (then the command's own words in $@ for --quiet)
+	name="$1"
+	file="$2"
+	shift 2
+	if grep -q '^running' "$file" 2>/dev/null; then
+		[ "$action" = status ] && echo "$name is running"
+		[ "$action" = is-active ] && case " $* " in *" --quiet "* | *" -q "*) ;; *) echo active ;; esac
+		exit 0
+	fi
+	[ "$action" = is-active ] && echo inactive
+	exit 3
+}
 now() {
 	t=$(date +%s%3N 2>/dev/null)
 	case "$t" in '' | *[!0-9]*) t="$(date +%s)000" ;; esac
@@ -54,15 +67,7 @@ cache-stnsd | cache-stnsd.service)
 		exit
 		;;
 	stop) mkdir -p "$S" && rm -rf "$S/cache" && printf 'stopped %s\n' "$(now)" >"$S/state" ;;
-	is-active | status)
-		if grep -q '^running' "$S/state" 2>/dev/null; then
-			[ "$action" = status ] && echo "cache-stnsd is running"
-			[ "$action" = is-active ] && case " $* " in *" --quiet "* | *" -q "*) ;; *) echo active ;; esac
-			exit 0
-		fi
-		[ "$action" = is-active ] && echo inactive
-		exit 3
-		;;
+	is-active | status) report_state cache-stnsd "$S/state" "$@" ;;
 	esac
 	exit 0
 	;;
@@ -72,15 +77,7 @@ state="$R/var/lib/stns-fleet-lab/agent"
 case "$action" in
 stop) printf 'stopped %s\n' "$(now)" >"$state" ;;
 start | restart) printf 'running %s\n' "$(now)" >"$state" ;;
-is-active | status)
-	if grep -q '^running' "$state" 2>/dev/null; then
-		[ "$action" = status ] && echo "amazon-ssm-agent is running"
-		[ "$action" = is-active ] && case " $* " in *" --quiet "* | *" -q "*) ;; *) echo active ;; esac
-		exit 0
-	fi
-	[ "$action" = is-active ] && echo inactive
-	exit 3
-	;;
+is-active | status) report_state amazon-ssm-agent "$state" "$@" ;;
 *) ;;
 esac
 exit 0
