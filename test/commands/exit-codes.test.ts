@@ -84,7 +84,7 @@ describe('a host whose facts cannot be read (unreachable)', () => {
     const plan = await run((io) => planCommand({ inventory: inventory(lab), quiet: true }, sdkTransport, io));
     expect(plan.text).toMatch(/1 to change, 0 unchanged, 0 skipped, 1 unreachable, 0 with errors/);
     expect(plan.code).toBe(EXIT.INCOMPLETE);
-  }, 60_000);
+  });
 });
 
 describe('a host that cannot be planned (the inventory says another OS): a failure (1) in every command', () => {

@@ -160,7 +160,7 @@ describe('drift and interruption', () => {
     expect(c.text()).toMatch(new RegExp(`drifted +${victim.id} .*changed since the plan: /etc/nsswitch.conf`));
     expect(c.text()).toMatch(/Apply: 5 changed/);
     expect(readFileSync(nss).equals(edited)).toBe(true);
-  }, 60_000);
+  });
 
   test('Ctrl-C mid-apply cancels the in-flight commands and reports every host (exit 130)', async () => {
     // Start from unconverged hosts: a fresh inventory for a lab whose hosts were converged above would be a no-op.
@@ -190,5 +190,5 @@ describe('drift and interruption', () => {
     } finally {
       await fresh.stop();
     }
-  }, 60_000);
+  });
 });

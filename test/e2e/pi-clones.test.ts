@@ -262,7 +262,7 @@ describe('cloned SD cards: two Pis, one of them copied to three more boards, and
     expect(hosts.code).toBe(0);
     for (const key of PIS) expect(hosts.text).toMatch(new RegExp(`${lab.host(key)!.id} +${nameOf.get(key)} +pi +`));
     expect(hosts.text).toMatch(/9 ready, 0 skipped, 0 not found\./);
-  }, 60_000);
+  });
 
   test('a second reactivate on the clean fleet only polls: no activation, no tag, no deregistration, exit 0', async () => {
     const before = lab.stats().calls;
@@ -275,7 +275,7 @@ describe('cloned SD cards: two Pis, one of them copied to three more boards, and
     expect((calls['SendCommand'] ?? 0) - (before['SendCommand'] ?? 0)).toBe(3); // the three identity polls
     expect(PIS.map((k) => lab.host(k)!.id!)).toEqual(ids);
     expect(codes).toHaveLength(1);
-  }, 60_000);
+  });
 });
 
 describe('a cloned board switched off during the run', () => {

@@ -79,4 +79,4 @@ test('converge.sh on every host: changed where sshd accepts, restored where it r
     if (h.os !== 'ubuntu-24.04') expect(out, `${h.key} ${h.os}`).toMatch(/\nauthorizedkeyscommand \/usr\/lib\/stns[-\w/]*/);
   }
   expect(t.lab.stats().stns.unauthorized).toBe(0);
-}, 60_000);
+});

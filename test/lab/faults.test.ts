@@ -112,7 +112,7 @@ describe('throttle and latency', () => {
     expect(n).toBeGreaterThan(15);
     expect(n).toBeLessThan(45);
     expect(await count()).toBe(n);
-  }, 60_000);
+  });
 
   test('latency-ms delays every API call', async () => {
     const lab = await startLab({ hosts: 1, latencyMs: 150 });

@@ -41,7 +41,7 @@ export function useLab(o: LabOptions): { lab: Lab; ssm: SSMClient; ec2: EC2Clien
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(f: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(f: () => Promise<T | undefined>, what: string, timeoutMs = 300_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await f();
