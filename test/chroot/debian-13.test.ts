@@ -4,8 +4,7 @@
  * dash, dpkg and OpenSSH 10 sshd (split into sshd, sshd-session and sshd-auth). Each test renders from the
  * chroot's own files, as `render --root` does, and checks the result with the real `sshd -t` / `sshd -T`.
  */
-import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { identityOf } from '../../src/host/identity.js';
@@ -18,7 +17,7 @@ import { loadTemplates, type Templates } from '../../src/render/templates.js';
 import { watchFor } from '../../src/render/watch.js';
 import { SSHD_DROPIN } from '../../src/sshd/strategy.js';
 import { settings, TOKEN } from '../helpers/render.js';
-import { ensureRootfs, freshRoot, installDeb, readFileIn, requireChrootOrSkip, runInChroot, stnsDummyDebs, type FreshRoot } from './harness.js';
+import { ensureRootfs, freshRoot, installDeb, readFileIn, requireChrootOrSkip, treeState, runInChroot, stnsDummyDebs, type FreshRoot } from './harness.js';
 
 const describeChroot = requireChrootOrSkip();
 const profile = profileById('debian-13');
@@ -59,23 +58,7 @@ describeChroot('host script in a Debian 13 chroot (OpenSSH 10)', () => {
     return { plan: p, script: generateHostScript(p, templates, { auth_token: TOKEN }) };
   }
 
-  /** Every entry under /etc in the root: type, mode, owner, and content hash or link target. */
-  async function etcState(): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    const walk = async (rel: string): Promise<void> => {
-      const host = path.join(root.dir, rel);
-      const st = await lstat(host);
-      const meta = `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
-      if (st.isSymbolicLink()) out[rel] = `link ${meta} -> ${await readlink(host)}`;
-      else if (st.isDirectory()) {
-        out[rel] = `dir ${meta}`;
-        for (const name of (await readdir(host)).sort()) await walk(path.posix.join(rel, name));
-      } else if (st.isFile()) out[rel] = `file ${meta} ${createHash('sha256').update(await readFile(host)).digest('hex')}`;
-      else out[rel] = `other ${meta} ${st.mode.toString(8)}`;
-    };
-    await walk('/etc');
-    return out;
-  }
+  const etcState = (): Promise<Record<string, string>> => treeState(root.dir);
 
   const lastLine = (s: string): string => s.trimEnd().split('\n').at(-1) ?? '';
 

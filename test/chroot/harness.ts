@@ -544,3 +544,23 @@ export async function stnsDummyDebs(): Promise<string[]> {
     await buildDummyDeb({ name: 'cache-stnsd', version: '1:0.3.19-1', files: { '/usr/sbin/cache-stnsd': sh } }),
   ];
 }
+
+/** Every entry under `rel` in a root: type, mode, owner, and content hash or link target ("nothing touched"). */
+export async function treeState(rootDir: string, rel = '/etc'): Promise<Record<string, string>> {
+  const { lstat, readdir, readFile, readlink } = await import('node:fs/promises');
+  const { createHash } = await import('node:crypto');
+  const out: Record<string, string> = {};
+  const walk = async (r: string): Promise<void> => {
+    const host = join(rootDir, r);
+    const st = await lstat(host);
+    const meta = `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
+    if (st.isSymbolicLink()) out[r] = `link ${meta} -> ${await readlink(host)}`;
+    else if (st.isDirectory()) {
+      out[r] = `dir ${meta}`;
+      for (const name of (await readdir(host)).sort()) await walk(posix.join(r, name));
+    } else if (st.isFile()) out[r] = `file ${meta} ${createHash('sha256').update(await readFile(host)).digest('hex')}`;
+    else out[r] = `other ${meta} ${st.mode.toString(8)}`;
+  };
+  await walk(rel);
+  return out;
+}

@@ -11,8 +11,7 @@
  *   STNS_FLEET_ARM64=1 npx vitest run test/chroot/pi-arm64.test.ts
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -28,7 +27,7 @@ import { loadTemplates, type Templates } from '../../src/render/templates.js';
 import { IDENTITY_FILES, watchFor } from '../../src/render/watch.js';
 import { SSHD_DROPIN } from '../../src/sshd/strategy.js';
 import { settings, TOKEN } from '../helpers/render.js';
-import { freshRoot, installDeb, readFileIn, requireChrootOrSkip, runInChroot, stnsDummyDebs, type FreshRoot } from './harness.js';
+import { freshRoot, installDeb, readFileIn, requireChrootOrSkip, treeState, runInChroot, stnsDummyDebs, type FreshRoot } from './harness.js';
 
 const OPT_IN = process.env['STNS_FLEET_ARM64'] === '1';
 const describeArm64: (name: string, fn: () => void) => void = OPT_IN
@@ -105,23 +104,7 @@ describeArm64('host script in an arm64 Raspberry Pi OS (bookworm) chroot under q
     return { plan: p, script: generateHostScript(p, templates, { auth_token: TOKEN }) };
   }
 
-  /** Every entry under /etc in the root: type, mode, owner, and content hash or link target. */
-  async function etcState(): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    const walk = async (rel: string): Promise<void> => {
-      const host = path.join(root.dir, rel);
-      const st = await lstat(host);
-      const meta = `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
-      if (st.isSymbolicLink()) out[rel] = `link ${meta} -> ${await readlink(host)}`;
-      else if (st.isDirectory()) {
-        out[rel] = `dir ${meta}`;
-        for (const name of (await readdir(host)).sort()) await walk(path.posix.join(rel, name));
-      } else if (st.isFile()) out[rel] = `file ${meta} ${createHash('sha256').update(await readFile(host)).digest('hex')}`;
-      else out[rel] = `other ${meta} ${st.mode.toString(8)}`;
-    };
-    await walk('/etc');
-    return out;
-  }
+  const etcState = (): Promise<Record<string, string>> => treeState(root.dir);
 
   const lastLine = (s: string): string => s.trimEnd().split('\n').at(-1) ?? '';
 
