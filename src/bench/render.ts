@@ -1,8 +1,8 @@
 // Rendering cost at fleet scale, for `npm run bench`: desired state + file plan + script draft for many
 // hosts, as `plan` does per distinct state (here every host is rendered, the worst case: all distinct).
 import { performance } from 'node:perf_hooks';
-import { identityOf } from '../host/identity.js';
-import { draftHostScript } from '../host-script/generate.js';
+import { identityOf } from '../model/host-identity.js';
+import { draftHostScript } from '../plan/host-script.js';
 import { planHost } from '../plan/host-plan.js';
 import { PROFILES } from '../profiles/index.js';
 import { desiredState } from '../render/desired.js';

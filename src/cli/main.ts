@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isFleetError } from '../errors.js';
 import { errorExitCode, EXIT, EXIT_CODES_HELP, exitCode, Interrupted, signalExitCode, type InterruptSignal } from '../exit-codes.js';
 import { OS_PROFILE_IDS } from '../profiles/ids.js';
-import { processIo } from '../commands/io.js';
+import { processIo } from '../output/io.js';
 // Types only: each command's module (and the AWS SDK behind it) loads when that command runs, so `--help`
 // and `validate` start fast.
 import type { ApplyCliOptions } from '../commands/apply.js';

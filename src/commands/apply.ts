@@ -3,21 +3,22 @@
 // phase stops new work, cancels the in-flight commands and still reports every host. With a saved plan,
 // exactly that plan is applied: a host that drifted since refuses. Exit codes: src/exit-codes.ts.
 import { FleetError } from '../errors.js';
-import { countByStatus, type FleetPlan, type InventoryRef } from '../fleet/plan.js';
+import { countByStatus, type FleetPlan, type InventoryRef } from '../plan/fleet-plan.js';
 import { bindSavedPlan } from '../plan/bind.js';
 import { readPlanFile, type SavedPlan } from '../plan/plan-file.js';
 import { exitCode, interruptedLabel, interruption, planFacts } from '../exit-codes.js';
-import { applyPlan, notApplied, planned, type ApplyEvent, type ApplyReport, type RolloutSettings } from '../fleet/rollout.js';
-import { verifyHosts } from '../fleet/verify-run.js';
+import { applyPlan, notApplied, planned, type ApplyEvent, type ApplyReport, type RolloutSettings } from '../apply/rollout.js';
+import { verifyHosts } from '../verify/run.js';
 import { rolloutOf, verifyUsersOf } from '../inventory/resolve.js';
 import { amount, type Amount } from '../inventory/schema.js';
 import { applyJson, applyText } from '../output/apply-report.js';
 import { planText } from '../output/plan-report.js';
 import { progressFor, runSteps, stepFailed } from '../output/progress.js';
-import { scrubbingIo, type Io } from './io.js';
+import { scrubbingIo, type Io } from '../output/io.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
 import { openSession, resolveSecrets, type CommonOptions, type TransportFactory } from './session.js';
-import { verifyTargets } from './verify.js';
+import { verifyTargets } from '../verify/targets.js';
+import { parseDuration } from './duration.js';
 
 export interface ApplyCliOptions extends Omit<CommonOptions, 'inventory'> {
   inventory?: string;
@@ -34,12 +35,6 @@ function amountOption(v: string | undefined, flag: string, min: number): Amount 
   const parsed = amount(flag, min, min === 0 ? 0 : 1, `${min} or "10%"`).safeParse(/^\d+$/.test(v) ? Number(v) : v);
   if (!parsed.success) throw new FleetError('USAGE', `${flag} ${v}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data as Amount;
-}
-
-export function parseDuration(v: string): number {
-  const m = /^(\d+)(s|m|h)?$/.exec(v);
-  if (!m) throw new FleetError('USAGE', `--timeout ${v}: give seconds, or a duration such as 90s, 15m, 1h`);
-  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) * 1000;
 }
 
 /** A saved plan applies only to the inventory it was made from, unchanged, and to the groups it planned. */

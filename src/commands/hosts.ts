@@ -1,11 +1,11 @@
 // `stns-fleet hosts`: every host the inventory selects, reachable or not, with what SSM knows of it. Exit 0:
 // skipped hosts are part of the listing, not a failure (src/exit-codes.ts); 130/143 when interrupted.
 import { EXIT, exitCode, interruption } from '../exit-codes.js';
-import { resolveFleet } from '../fleet/hosts.js';
+import { resolveFleet } from '../targets/fleet.js';
 import { progressFor, runSteps } from '../output/progress.js';
-import type { Io } from './io.js';
+import type { Io } from '../output/io.js';
 import { openSession, type CommonOptions, type TransportFactory } from './session.js';
-import type { Fleet } from '../fleet/hosts.js';
+import type { Fleet } from '../targets/fleet.js';
 
 function table(rows: string[][]): string {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FleetError } from '../errors.js';
 import { checkBackupDir, imagePrepScript, PI_FIRSTBOOT_LIB, PI_IMAGE_PREP_LIB, runImagePrep, type PrepResult } from '../pi/image-prep.js';
 import { loadTemplates } from '../render/templates.js';
-import type { Io } from './io.js';
+import type { Io } from '../output/io.js';
 import type { TransportFactory } from './session.js';
 
 export interface ImagePrepOptions {

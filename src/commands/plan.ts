@@ -3,11 +3,11 @@
 // 2 changes, 3 some hosts skipped or unreachable, 1 a host could not be planned, 130/143 interrupted.
 import { writeFile } from 'node:fs/promises';
 import { exitCode, interruptedLabel, interruption, planFacts } from '../exit-codes.js';
-import { countByStatus } from '../fleet/plan.js';
+import { countByStatus } from '../plan/fleet-plan.js';
 import { planFileText } from '../plan/plan-file.js';
 import { planJson, planText } from '../output/plan-report.js';
 import { progressFor } from '../output/progress.js';
-import { scrubbingIo, type Io } from './io.js';
+import { scrubbingIo, type Io } from '../output/io.js';
 import { discoverAndPlan } from './planning.js';
 import { openSession, resolveSecrets, type CommonOptions, type TransportFactory } from './session.js';
 

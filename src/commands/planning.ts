@@ -2,9 +2,9 @@
 // An interrupt (the signal) stops new work between and within the steps: no facts command is sent after it,
 // the one in flight is cancelled, and the plan is still built from what was gathered, every host in it
 // (those whose facts were not read are unreachable, "interrupted"), so the command can report every host.
-import { gatherFacts, type Gathered } from '../fleet/gather.js';
-import { online, resolveFleet, type Fleet } from '../fleet/hosts.js';
-import { buildFleetPlan, countByStatus, type FleetPlan } from '../fleet/plan.js';
+import { gatherFacts, type Gathered } from '../facts/gather.js';
+import { online, resolveFleet, type Fleet } from '../targets/fleet.js';
+import { buildFleetPlan, countByStatus, type FleetPlan } from '../plan/fleet-plan.js';
 import { runSteps, stepFailed, type Progress, type Step } from '../output/progress.js';
 import type { SecretValues } from '../render/secrets.js';
 import { interruptedLabel, interruption } from '../exit-codes.js';

@@ -1,5 +1,5 @@
 // `stns-fleet profiles`: the OS profiles, how each is recognised and where its packages come from.
-import { identityOf } from '../host/identity.js';
+import { identityOf } from '../model/host-identity.js';
 import { PROFILES } from '../profiles/index.js';
 import { stockSnapshot } from '../render/stock.js';
 import { watchFor } from '../render/watch.js';

@@ -11,8 +11,8 @@ import { reactivate, type ReactivateReport } from '../pi/reactivate.js';
 import { PI_REREGISTER_LIB } from '../pi/reregister-script.js';
 import { MANAGED_NODE_ID_RE, type Inventory } from '../inventory/schema.js';
 import { loadTemplates } from '../render/templates.js';
-import { parseDuration } from './apply.js';
-import { scrubbingIo, type Io } from './io.js';
+import { parseDuration } from './duration.js';
+import { scrubbingIo, type Io } from '../output/io.js';
 import { openSession, type CommonOptions, type TransportFactory } from './session.js';
 
 export interface ReactivateCliOptions extends CommonOptions {
@@ -105,8 +105,8 @@ export async function reactivateCommand(
     if (!MANAGED_NODE_ID_RE.test(id)) throw new FleetError('USAGE', `--id ${id}: not a managed node ID (mi- and 17 hex digits)`);
   }
   const polls = positive(o.polls, '--polls');
-  const interval = o.interval === undefined ? undefined : parseDuration(o.interval);
-  const wait = o.wait === undefined ? undefined : parseDuration(o.wait);
+  const interval = o.interval === undefined ? undefined : parseDuration(o.interval, '--interval');
+  const wait = o.wait === undefined ? undefined : parseDuration(o.wait, '--wait');
   const s = await openSession(o, makeTransport);
   const templates = await loadTemplates(o.templates, [PI_IDENTITY_LIB, PI_REREGISTER_LIB]);
   const codes: string[] = [];

@@ -4,10 +4,10 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
-import { archOf, identityOf } from '../host/identity.js';
-import { archFromRoot } from '../host/root-arch.js';
-import { snapshotFromRoot } from '../host/snapshot.js';
-import { generateHostScript } from '../host-script/generate.js';
+import { archOf, identityOf } from '../model/host-identity.js';
+import { archFromRoot } from '../facts/root-arch.js';
+import { snapshotFromRoot } from '../model/host-snapshot.js';
+import { generateHostScript } from '../plan/host-script.js';
 import { loadInventoryWithWarnings } from '../inventory/load.js';
 import { formatProblem } from '../inventory/problems.js';
 import { authTokenLabel, groupNames, groupOs, hostSettingsFor, resolveSecret } from '../inventory/resolve.js';
@@ -21,7 +21,7 @@ import { materialize, scrub, stnsSecretValues, type SecretValues } from '../rend
 import { stockSnapshot, STOCK_DIR } from '../render/stock.js';
 import { loadTemplates } from '../render/templates.js';
 import { IDENTITY_FILES, watchFor } from '../render/watch.js';
-import { describeOutcome } from './describe.js';
+import { describeOutcome } from '../output/plan-summary.js';
 
 export interface RenderOptions {
   inventory: string;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { FleetError } from '../errors.js';
-import type { InventoryRef } from '../fleet/plan.js';
+import type { InventoryRef } from '../plan/fleet-plan.js';
 import { loadInventoryWithWarnings } from '../inventory/load.js';
 import { formatProblem } from '../inventory/problems.js';
 import { authTokenLabel, groupNames, hostSettingsFor, resolveSecret } from '../inventory/resolve.js';

@@ -5,7 +5,7 @@ import { progressMode } from '../output/progress.js';
 import { PI_IDENTITY_LIB } from '../pi/identity-script.js';
 import { tagFleet, type TagReport } from '../pi/tag.js';
 import { loadTemplates } from '../render/templates.js';
-import type { Io } from './io.js';
+import type { Io } from '../output/io.js';
 import { openSession, type CommonOptions, type TransportFactory } from './session.js';
 
 export interface TagCliOptions extends CommonOptions {

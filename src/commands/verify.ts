@@ -3,39 +3,20 @@
 // every verified host passes but some were skipped or unreachable, 1 a failure, 130/143 interrupted.
 import { FleetError } from '../errors.js';
 import { exitCode, interruptedLabel, interruption } from '../exit-codes.js';
-import type { FleetPlan } from '../fleet/plan.js';
-import type { HostVerdict } from '../fleet/verify.js';
-import { verifyHosts, type VerifyTarget } from '../fleet/verify-run.js';
+import type { FleetPlan } from '../plan/fleet-plan.js';
+import type { HostVerdict } from '../verify/judge.js';
+import { verifyHosts } from '../verify/run.js';
+import { verifyTargets } from '../verify/targets.js';
 import { verifyUsersOf } from '../inventory/resolve.js';
 import { USER_NAME_RE } from '../inventory/schema.js';
 import { hostLabel } from '../output/host-label.js';
 import { progressFor, runSteps, stepFailed } from '../output/progress.js';
-import { scrubbingIo, type Io } from './io.js';
+import { scrubbingIo, type Io } from '../output/io.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
 import { openSession, resolveSecrets, type CommonOptions, type TransportFactory } from './session.js';
 
 export interface VerifyCliOptions extends CommonOptions {
   user?: string[];
-}
-
-/** Verify targets for `ids`: each host's unit says which keys command sshd must run once converged. */
-export function verifyTargets(plan: FleetPlan, ids: string[], usersOf: (group: string) => string[]): VerifyTarget[] {
-  const units = new Map(plan.units.map((u) => [u.id, u]));
-  const hosts = new Map(plan.hosts.map((h) => [h.id, h]));
-  return ids.map((id) => {
-    const h = hosts.get(id)!;
-    const u = units.get(h.unit!)!;
-    return {
-      id,
-      group: h.group,
-      expect: {
-        users: usersOf(h.group),
-        testOptions: u.expect.testOptions,
-        ...(u.expect.keysCommand ? { keysCommand: u.expect.keysCommand } : {}),
-        ...(u.expect.keysCommandUser ? { keysCommandUser: u.expect.keysCommandUser } : {}),
-      },
-    };
-  });
 }
 
 export async function verifyCommand(o: VerifyCliOptions, makeTransport: TransportFactory, rawIo: Io, signal?: AbortSignal): Promise<number> {

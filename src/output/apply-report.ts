@@ -1,6 +1,6 @@
 // What apply did, host by host, and a summary; the same facts as JSON for machines.
-import type { FleetPlan } from '../fleet/plan.js';
-import { planned, type ApplyReport } from '../fleet/rollout.js';
+import type { FleetPlan } from '../plan/fleet-plan.js';
+import { planned, type ApplyReport } from '../apply/rollout.js';
 import { hostLabel } from './host-label.js';
 
 export function applyText(plan: FleetPlan, r: ApplyReport): string {

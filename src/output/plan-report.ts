@@ -1,7 +1,7 @@
 // The plan for people: per unit of hosts that share one change, the hosts, what sshd and NSS will do, the
 // packages, and the redacted diff of every file; then the hosts that get nothing and why; then a summary.
-import { countByStatus, type FleetPlan, type PlanUnit } from '../fleet/plan.js';
-import type { Fleet } from '../fleet/hosts.js';
+import { countByStatus, type FleetPlan, type PlanUnit } from '../plan/fleet-plan.js';
+import type { Fleet } from '../targets/fleet.js';
 import { hostLabel } from './host-label.js';
 
 function hostList(ids: string[], names: Map<string, string | undefined>, max = 8): string {

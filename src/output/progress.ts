@@ -4,7 +4,7 @@
 // Io (so through its secret scrubber), never straight to process.stderr.
 import { Writable } from 'node:stream';
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
-import type { Io } from '../commands/io.js';
+import type { Io } from './io.js';
 
 export type ProgressMode = 'live' | 'plain' | 'silent';
 

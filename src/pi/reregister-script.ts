@@ -7,7 +7,7 @@
 // AES-256-CBC under a fresh run key, and the run key is wrapped (RSA-OAEP) to each seal key seen for the
 // boards behind that ID — exactly how the auth token travels (src/host-script/seal.ts). Boards cloned from one
 // image share a seal key; boards whose keys differ each find their own copy by fingerprint.
-import { shq } from '../host-script/generate.js';
+import { shq } from '../host-script/shq.js';
 import { newRunKey, sealContent, sealFingerprint, wrapRunKey, type RunKey } from '../host-script/seal.js';
 import { MANAGED_NODE_ID_RE, REGION_RE } from '../inventory/schema.js';
 import type { Templates } from '../render/templates.js';

@@ -9,7 +9,7 @@
 //   - a host to change now that the saved plan did not change: not touched.
 // Any refusal refuses the whole apply, before a single command is sent.
 import { FleetError } from '../errors.js';
-import type { FleetPlan, PlannedHost, PlanUnit } from '../fleet/plan.js';
+import type { FleetPlan, PlannedHost, PlanUnit } from './fleet-plan.js';
 import type { SavedPlan } from './plan-file.js';
 
 const REPLAN = 'run `stns-fleet plan --out FILE` again, review it, and apply the new file';

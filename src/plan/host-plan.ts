@@ -1,7 +1,7 @@
 // The change set of one host: for every managed file, what it is now (sha256 or absent) and what it must
 // become. This is what the host script enforces with compare-and-swap, and what `plan` shows.
 import { createHash } from 'node:crypto';
-import type { HostSnapshot } from '../host/snapshot.js';
+import type { HostSnapshot } from '../model/host-snapshot.js';
 import type { DesiredFile, DesiredState } from '../render/desired.js';
 import { redactStnsConf } from '../render/redact-stns-conf.js';
 import { materialize, redact, type SecretValues } from '../render/secrets.js';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { FleetError } from '../errors.js';
-import type { FleetPlan } from '../fleet/plan.js';
+import type { FleetPlan } from './fleet-plan.js';
 
 export const PLAN_FORMAT = 'stns-fleet-plan';
 export const PLAN_VERSION = 2;

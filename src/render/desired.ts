@@ -1,7 +1,7 @@
 // (profile, settings, the host's current files) → the complete desired state of one host: every managed
 // file's bytes, the packages to install, and what sshd and NSS will effectively do before and after.
 // Pure: no I/O, no AWS. A host we cannot converge safely gets `problems`, never a guess.
-import { readText, type HostSnapshot } from '../host/snapshot.js';
+import { readText, type HostSnapshot } from '../model/host-snapshot.js';
 import type { HostSettings } from '../model/settings.js';
 import type { HostIdentity, OsProfile } from '../profiles/types.js';
 import { planSshd, type SshdOutcome } from '../sshd/strategy.js';
@@ -13,21 +13,11 @@ import { templateComments } from './redact-stns-conf.js';
 import { renderStnsConf, STNS_CONF } from './stns-conf.js';
 import { planSudoHardening } from './sudoers.js';
 import type { Templates } from './templates.js';
+import type { DesiredFile, FileRole } from './desired-file.js';
+
+export type { DesiredFile, FileRole } from './desired-file.js';
 
 export const NSSWITCH = '/etc/nsswitch.conf';
-
-/** What a changed file asks of the host: validate and reload sshd, restart it, restart cache-stnsd, … */
-export type FileRole = 'stns-conf' | 'nss' | 'pam' | 'sshd' | 'sshd-unit' | 'keys' | 'sudoers' | 'repo';
-
-export interface DesiredFile {
-  path: string;
-  /** Desired bytes with secret placeholders; null = the file must be absent. */
-  content: Buffer | null;
-  mode: number;
-  /** 'enforce': always root:root and `mode`; 'keep': an existing file keeps its owner and mode. */
-  ownership: 'enforce' | 'keep';
-  role: FileRole;
-}
 
 export interface DesiredState {
   profile: OsProfile;

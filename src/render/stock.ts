@@ -2,7 +2,7 @@
 // stock/SOURCES.md): the "current host" that `render --os` starts from when no --root is given.
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { snapshotFromRoot, type HostSnapshot, type WatchList } from '../host/snapshot.js';
+import { snapshotFromRoot, type HostSnapshot, type WatchList } from '../model/host-snapshot.js';
 import type { Arch, OsProfile } from '../profiles/types.js';
 
 export const STOCK_DIR = fileURLToPath(new URL('../../stock/', import.meta.url));

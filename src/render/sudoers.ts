@@ -24,8 +24,8 @@
 // - SSM Run Command runs as root, so stns-fleet itself never needs any of these rules: no lockout of automation.
 // Every changed file is 0440 root:root and validated with `visudo -c -f` before it is put in place
 // (templates/host/converge.sh, role 'sudoers'), then the whole configuration with `visudo -c`.
-import { byteOrder, listDir, readText, type HostSnapshot } from '../host/snapshot.js';
-import type { DesiredFile } from './desired.js';
+import { byteOrder, listDir, readText, type HostSnapshot } from '../model/host-snapshot.js';
+import type { DesiredFile } from './desired-file.js';
 
 export const SSM_SUDOERS = '/etc/sudoers.d/ssm-agent-users';
 export const PI_NOPASSWD_SUDOERS = '/etc/sudoers.d/010_pi-nopasswd';

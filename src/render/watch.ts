@@ -1,7 +1,7 @@
 // Every file the renderers read on a host, per profile: what `render --root` reads from disk and what
 // fact gathering must fetch.
-import { PI_MODEL } from '../host/identity.js';
-import type { WatchList } from '../host/snapshot.js';
+import { PI_MODEL } from '../model/host-identity.js';
+import type { WatchList } from '../model/host-snapshot.js';
 import type { OsProfile } from '../profiles/types.js';
 import { SSHD_CONFIG } from '../sshd/config.js';
 import { CHAIN_WRAPPER } from '../sshd/strategy.js';

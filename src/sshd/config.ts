@@ -4,7 +4,7 @@
 // global section of the file it is in. Values inside Match blocks are recorded separately: for connections
 // that match, they override the global value.
 import path from 'node:path';
-import { listDir, readText, type HostSnapshot } from '../host/snapshot.js';
+import { listDir, readText, type HostSnapshot } from '../model/host-snapshot.js';
 
 export const SSHD_CONFIG = '/etc/ssh/sshd_config';
 const MAX_INCLUDE_DEPTH = 16;

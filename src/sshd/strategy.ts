@@ -6,7 +6,7 @@
 // Where EC2 Instance Connect is the current keys command, a chain wrapper keeps it working behind STNS.
 // Every decision is checked by evaluating the result: if sshd would not use our command, it is an error.
 import path from 'node:path';
-import { listDir, readText, type HostSnapshot } from '../host/snapshot.js';
+import { listDir, readText, type HostSnapshot } from '../model/host-snapshot.js';
 import type { HostSettings } from '../model/settings.js';
 import type { Templates } from '../render/templates.js';
 import { describeSource, effective, evaluateSshd, optionDirectives, SSHD_CONFIG, type Directive } from './config.js';

@@ -3,7 +3,7 @@
 // across all directories; an empty `ExecStart=` clears the list). On Ubuntu EC2 images, EC2 Instance
 // Connect sets AuthorizedKeysCommand here with `-o`, which beats anything in sshd_config.
 import path from 'node:path';
-import { byteOrder, listDir, readText, type HostSnapshot, type WatchList } from '../host/snapshot.js';
+import { byteOrder, listDir, readText, type HostSnapshot, type WatchList } from '../model/host-snapshot.js';
 import { splitWords } from './config.js';
 
 /** Highest priority first. */

@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
-import { identityOf } from '../../src/host/identity.js';
-import { snapshotFromRoot, type HostSnapshot } from '../../src/host/snapshot.js';
-import { generateHostScript } from '../../src/host-script/generate.js';
+import { identityOf } from '../../src/model/host-identity.js';
+import { snapshotFromRoot, type HostSnapshot } from '../../src/model/host-snapshot.js';
+import { generateHostScript } from '../../src/plan/host-script.js';
 import { planHost, sha256 as sha256Of, type HostPlan } from '../../src/plan/host-plan.js';
 import { chooseProfile, profileById } from '../../src/profiles/index.js';
 import { desiredState, type DesiredState } from '../../src/render/desired.js';

@@ -8,9 +8,9 @@ import { chown, chmod, lstat, mkdir, readFile, readlink, rename, rm, symlink } f
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
-import { identityOf } from '../../src/host/identity.js';
-import { snapshotFromRoot, type HostSnapshot } from '../../src/host/snapshot.js';
-import { generateHostScript } from '../../src/host-script/generate.js';
+import { identityOf } from '../../src/model/host-identity.js';
+import { snapshotFromRoot, type HostSnapshot } from '../../src/model/host-snapshot.js';
+import { generateHostScript } from '../../src/plan/host-script.js';
 import type { HostSettings } from '../../src/model/settings.js';
 import { settings, TOKEN } from '../helpers/render.js';
 import { planHost, sha256 as sha256Of, type HostPlan } from '../../src/plan/host-plan.js';
@@ -19,7 +19,7 @@ import { desiredState, type DesiredState } from '../../src/render/desired.js';
 import { STOCK_DIR } from '../../src/render/stock.js';
 import { loadTemplates, type Templates } from '../../src/render/templates.js';
 import { watchFor } from '../../src/render/watch.js';
-import { FACTS_LIB, factsScript } from '../../src/fleet/facts-script.js';
+import { FACTS_LIB, factsScript } from '../../src/facts/facts-script.js';
 import { SSHD_DROPIN } from '../../src/sshd/strategy.js';
 import { track, waitStopped } from '../host-script/tree.js';
 import {

@@ -13,10 +13,10 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
-import { FACTS_LIB, factsScript } from '../../src/fleet/facts-script.js';
-import { identityOf } from '../../src/host/identity.js';
-import { snapshotFromRoot } from '../../src/host/snapshot.js';
-import { generateHostScript } from '../../src/host-script/generate.js';
+import { FACTS_LIB, factsScript } from '../../src/facts/facts-script.js';
+import { identityOf } from '../../src/model/host-identity.js';
+import { snapshotFromRoot } from '../../src/model/host-snapshot.js';
+import { generateHostScript } from '../../src/plan/host-script.js';
 import { planHost } from '../../src/plan/host-plan.js';
 import { profileById } from '../../src/profiles/index.js';
 import { desiredState, type DesiredState } from '../../src/render/desired.js';

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyCommand } from '../../src/commands/apply.js';
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 import { planCommand } from '../../src/commands/plan.js';
 import { verifyCommand } from '../../src/commands/verify.js';
 import { sdkTransport } from '../../src/cli/transport.js';

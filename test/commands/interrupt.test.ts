@@ -12,7 +12,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyCommand } from '../../src/commands/apply.js';
-import { terminalConfirm, type Io } from '../../src/commands/io.js';
+import { terminalConfirm, type Io } from '../../src/output/io.js';
 import { planCommand } from '../../src/commands/plan.js';
 import type { FleetTransport, TransportFactory } from '../../src/commands/session.js';
 import { verifyCommand } from '../../src/commands/verify.js';

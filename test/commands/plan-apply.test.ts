@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { applyCommand } from '../../src/commands/apply.js';
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 import { planCommand } from '../../src/commands/plan.js';
 import type { FleetTransport } from '../../src/commands/session.js';
 import { isFleetError } from '../../src/errors.js';

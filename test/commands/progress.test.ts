@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { applyCommand } from '../../src/commands/apply.js';
-import { scrubbingIo, type Io } from '../../src/commands/io.js';
+import { scrubbingIo, type Io } from '../../src/output/io.js';
 import type { FleetTransport } from '../../src/commands/session.js';
 import { runSteps, stepFailed, type ProgressMode } from '../../src/output/progress.js';
 import type { InvocationResult, RunOptions, RunRequest } from '../../src/transport/types.js';

@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { applyCommand } from '../../src/commands/apply.js';
 import { hostsCommand } from '../../src/commands/hosts.js';
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 import { planCommand } from '../../src/commands/plan.js';
 import { reactivateCommand } from '../../src/commands/reactivate.js';
 import type { TransportFactory } from '../../src/commands/session.js';

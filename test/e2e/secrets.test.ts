@@ -20,7 +20,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { applyCommand } from '../../src/commands/apply.js';
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 import { planCommand } from '../../src/commands/plan.js';
 import { reactivateCommand } from '../../src/commands/reactivate.js';
 import { verifyCommand } from '../../src/commands/verify.js';

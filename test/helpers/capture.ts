@@ -1,5 +1,5 @@
 // An Io that keeps what a command printed (stdout and stderr interleaved, as a person sees them).
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 
 export interface Captured {
   io: Io;

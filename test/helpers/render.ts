@@ -2,9 +2,9 @@
 // profile → stock snapshot → identity → desired state → plan → host script, plus small snapshot tools.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { identityOf } from '../../src/host/identity.js';
-import type { HostSnapshot } from '../../src/host/snapshot.js';
-import { generateHostScript } from '../../src/host-script/generate.js';
+import { identityOf } from '../../src/model/host-identity.js';
+import type { HostSnapshot } from '../../src/model/host-snapshot.js';
+import { generateHostScript } from '../../src/plan/host-script.js';
 import type { HostSettings } from '../../src/model/settings.js';
 import { planHost, type HostPlan } from '../../src/plan/host-plan.js';
 import { OS_PROFILE_IDS, type OsProfileId } from '../../src/profiles/ids.js';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, readlink, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { FACTS_LIB, factsScript } from '../../src/fleet/facts-script.js';
+import { FACTS_LIB, factsScript } from '../../src/facts/facts-script.js';
 import { loadTemplates } from '../../src/render/templates.js';
 import { stock, withFiles } from '../helpers/render.js';
 import { entries, hostFilesOnly, lastLine, makeTree, planScript, put, runScript, treeState, type Tree } from './tree.js';

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { stnsCacheDir } from '../../src/host-script/generate.js';
+import { stnsCacheDir } from '../../src/plan/host-script.js';
 import { settings } from '../helpers/render.js';
 import { lastLine, makeTree, planScript, runScript, type Tree } from './tree.js';
 

@@ -9,7 +9,7 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { generateHostScript } from '../../src/host-script/generate.js';
+import { generateHostScript } from '../../src/plan/host-script.js';
 import { writeStandins } from '../../src/lab/standins.js';
 import { planHost, type HostPlan } from '../../src/plan/host-plan.js';
 import { profileById } from '../../src/profiles/index.js';

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { snapshotOf } from '../../src/host/snapshot.js';
+import { snapshotOf } from '../../src/model/host-snapshot.js';
 import { effective, evaluateSshd, optionDirectives } from '../../src/sshd/config.js';
 import { standin, useLab } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyCommand } from '../../src/commands/apply.js';
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 import { verifyCommand } from '../../src/commands/verify.js';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { banner, optionsFromArgs } from '../../src/lab/cli.js';
@@ -203,7 +203,7 @@ describe('the lab directory: built-in, or --stns-users FILE (JSON or YAML)', () 
       const text = v.text();
       const lines = text.split('\n');
       // The Pi's key wrapper got a 404 for dave (the real one prints "http request failed user: dave" for it, as for a
-      // rejected token or an unreachable server; verify's probe tells which: src/fleet/verify.ts).
+      // rejected token or an unreachable server; verify's probe tells which: src/verify/judge.ts).
       expect(lines.filter((l) => l.includes('dave:')).length, text).toBeGreaterThan(0);
       expect(lines.filter((l) => l.includes('dave:')).every((l) => !l.includes(ec2.id!)), text).toBe(true);
       expect(text).toContain(pi.id!);

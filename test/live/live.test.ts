@@ -2,7 +2,7 @@
 // AWS credentials); it runs `hosts` and `plan` (read-only: facts only, nothing changes) and checks that the
 // plan is well-formed. Skipped, and says so, otherwise.
 import { expect, test } from 'vitest';
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 import { hostsCommand } from '../../src/commands/hosts.js';
 import { planCommand } from '../../src/commands/plan.js';
 import { sdkTransport } from '../../src/cli/transport.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { imagePrepCommand } from '../../src/commands/image-prep.js';
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 import { reactivateCommand } from '../../src/commands/reactivate.js';
 import { tagCommand } from '../../src/commands/tag.js';
 import { FleetError } from '../../src/errors.js';

@@ -5,7 +5,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { applyCommand } from '../../src/commands/apply.js';
-import type { Io } from '../../src/commands/io.js';
+import type { Io } from '../../src/output/io.js';
 import { planCommand } from '../../src/commands/plan.js';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { FleetError } from '../../src/errors.js';

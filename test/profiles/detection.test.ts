@@ -2,8 +2,8 @@
 // that the host contradicts (ID, VERSION_ID, the Raspberry Pi markers) is refused for that host, naming both,
 // never forced; an OS line no profile supports is "unsupported", never given the nearest profile.
 import { describe, expect, test } from 'vitest';
-import { identityOf, PI_MODEL } from '../../src/host/identity.js';
-import type { HostSnapshot } from '../../src/host/snapshot.js';
+import { identityOf, PI_MODEL } from '../../src/model/host-identity.js';
+import type { HostSnapshot } from '../../src/model/host-snapshot.js';
 import { planText } from '../../src/output/plan-report.js';
 import { chooseProfile, PROFILES } from '../../src/profiles/index.js';
 import type { OsProfileId } from '../../src/profiles/ids.js';

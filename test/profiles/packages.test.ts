@@ -3,7 +3,7 @@
 // the group's stns.package_release, refused for armhf with the reason, and nothing at all when the image already
 // carries the packages. Amazon Linux 2's end of support is a note too.
 import { describe, expect, test } from 'vitest';
-import { PI_MODEL } from '../../src/host/identity.js';
+import { PI_MODEL } from '../../src/model/host-identity.js';
 import { planText } from '../../src/output/plan-report.js';
 import { NEAREST_RELEASE } from '../../src/profiles/package-releases.js';
 import type { OsProfileId } from '../../src/profiles/ids.js';

@@ -1,11 +1,11 @@
 // Shared helpers for the profile tests (not a test file itself): a fleet plan made from host snapshots, as plan
-// makes it from gathered facts (src/fleet/plan.ts), without AWS or a facts run.
+// makes it from gathered facts (src/plan/fleet-plan.ts), without AWS or a facts run.
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import type { HostSnapshot } from '../../src/host/snapshot.js';
-import type { HostState } from '../../src/fleet/facts.js';
-import type { Gathered } from '../../src/fleet/gather.js';
-import { buildFleetPlan, type FleetPlan, type PlanUnit } from '../../src/fleet/plan.js';
+import type { HostSnapshot } from '../../src/model/host-snapshot.js';
+import type { HostState } from '../../src/facts/facts.js';
+import type { Gathered } from '../../src/facts/gather.js';
+import { buildFleetPlan, type FleetPlan, type PlanUnit } from '../../src/plan/fleet-plan.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Arch } from '../../src/profiles/types.js';
 import { redactStnsConf, SECRET_BEARING, templateComments } from '../../src/render/redact-stns-conf.js';

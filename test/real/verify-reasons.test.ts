@@ -1,17 +1,17 @@
 // verify's evidence from the REAL libnss-stns-v2 (built from upstream source) in a Debian 12 root, against the
-// lab's STNS server: for each failure case (test/fleet/verify-fixtures.ts: unknown user, no keys, 401, a refused
+// lab's STNS server: for each failure case (test/verify/verify-fixtures.ts: unknown user, no keys, 401, a refused
 // connection, a timeout, TLS failures, cache-stnsd absent, no curl) the real output of the verify script must be
-// exactly the recorded one, and src/fleet/verify.ts must judge it as recorded. And the point of it all: root's
+// exactly the recorded one, and src/verify/judge.ts must judge it as recorded. And the point of it all: root's
 // module cache, holding answers of a token that is no longer right, does not fool verify.
 // Set STNS_FLEET_CAPTURE=FILE to write the real outputs to FILE (JSON) instead of comparing them.
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { judgeVerify, verifyScript } from '../../src/fleet/verify.js';
+import { judgeVerify, verifyScript } from '../../src/verify/judge.js';
 import { labDirectory } from '../../src/lab/stns-directory.js';
 import { StnsServer } from '../../src/lab/stns-server.js';
 import { freshRoot, runInChroot, writeFileIn, type FreshRoot } from '../chroot/harness.js';
-import { VERIFY_CASES, type CaseConf, type VerifyCase } from '../fleet/verify-fixtures.js';
+import { VERIFY_CASES, type CaseConf, type VerifyCase } from '../verify/verify-fixtures.js';
 import { BUILD_TIMEOUT_MS, ensureRealRootfs, freePort, installCurl, requireRealStnsOrSkip } from './real-stns.js';
 
 const describeReal = requireRealStnsOrSkip(['apt-get']);

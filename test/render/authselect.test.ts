@@ -2,7 +2,7 @@
 // authselect's. stns-fleet refuses the host with the reason and the commands that add stns through a custom
 // profile, and plans normally once nsswitch.conf (authselect's) has stns. Both states, plus the stale header.
 import { describe, expect, test } from 'vitest';
-import { factWatch } from '../../src/fleet/facts-script.js';
+import { factWatch } from '../../src/facts/facts-script.js';
 import { planText } from '../../src/output/plan-report.js';
 import { AUTHSELECT_CONF } from '../../src/render/authselect.js';
 import { addStnsToNsswitch } from '../../src/render/nsswitch.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { renderCommand } from '../../src/commands/render.js';
-import { archFromRoot, elfArch } from '../../src/host/root-arch.js';
+import { archFromRoot, elfArch } from '../../src/facts/root-arch.js';
 import { STOCK_DIR } from '../helpers/render.js';
 
 let dir: string;

@@ -4,8 +4,8 @@
 // END line against the header, so a truncated or mixed-up output can never be mistaken for a host's state.
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { archOf } from '../host/identity.js';
-import type { HostSnapshot } from '../host/snapshot.js';
+import { archOf } from '../model/host-identity.js';
+import type { HostSnapshot } from '../model/host-snapshot.js';
 import type { Arch } from '../profiles/types.js';
 import { isSealKey } from '../host-script/seal.js';
 

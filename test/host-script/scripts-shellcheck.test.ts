@@ -2,9 +2,9 @@
 // its token sealed (the converge library's inline form is checked per OS in test/render/profiles.test.ts).
 import { generateKeyPairSync } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { factsChunkScript, factsScript } from '../../src/fleet/facts-script.js';
-import { verifyScript } from '../../src/fleet/verify.js';
-import { draftHostScript, finishHostScript } from '../../src/host-script/generate.js';
+import { factsChunkScript, factsScript } from '../../src/facts/facts-script.js';
+import { verifyScript } from '../../src/verify/judge.js';
+import { draftHostScript, finishHostScript } from '../../src/plan/host-script.js';
 import { newRunKey } from '../../src/host-script/seal.js';
 import { loadTemplates } from '../../src/render/templates.js';
 import { render, SECRETS } from '../helpers/render.js';

@@ -5,17 +5,16 @@
 // (safe to save in plan.json) and filled in at the edge: sealed to each host for apply, or inline for a
 // script written to a local file by `render --script`.
 import { gzipSync } from 'node:zlib';
-import { ABSENT, sha256, type HostPlan } from '../plan/host-plan.js';
+import { ABSENT, sha256, type HostPlan } from './host-plan.js';
 import { materialize, secretsIn, type SecretValues } from '../render/secrets.js';
 import type { Templates } from '../render/templates.js';
-import { shq } from './shq.js';
-import { redactorData } from './redactor-data.js';
-import { sealContent, sealedDigest, sealFingerprint, wrapRunKey, type RunKey } from './seal.js';
+import { shq } from '../host-script/shq.js';
+import { redactorData } from '../host-script/redactor-data.js';
+import { sealContent, sealedDigest, sealFingerprint, wrapRunKey, type RunKey } from '../host-script/seal.js';
 
 export const CONVERGE_LIB = 'host/converge.sh';
 const SAFE_PATH = /^\/[A-Za-z0-9_.@+/-]+$/;
 
-export { shq };
 
 function lines76(b64: string): string {
   return (b64.match(/.{1,76}/g) ?? []).join('\n');

@@ -1,10 +1,10 @@
 // The facts script: templates/host/facts.sh plus the lists of what to read. One script for every host
 // (the union of every profile's watch list), so a whole batch shares one SendCommand and one payload.
-import { PI_MODEL } from '../host/identity.js';
+import { PI_MODEL } from '../model/host-identity.js';
 import { IDENTITY_FILES, watchFor } from '../render/watch.js';
 import { PROFILES } from '../profiles/index.js';
 import type { Templates } from '../render/templates.js';
-import { shq } from '../host-script/generate.js';
+import { shq } from '../host-script/shq.js';
 import { KEY_WRAPPER } from '../sshd/strategy.js';
 import { SECRET_BEARING } from '../render/redact-stns-conf.js';
 import { redactorData } from '../host-script/redactor-data.js';
@@ -15,7 +15,7 @@ export const FACT_PACKAGES = ['libnss-stns-v2', 'cache-stnsd'] as const;
 /** Paths whose existence matters but whose content does not. (authselect is detected from files the watch
  * lists read, /etc/authselect/authselect.conf and nsswitch.conf's header, so it needs no probe.) */
 export const FACT_PROBES = [KEY_WRAPPER, '/etc/rpi-issue', ...new Set(PROFILES.flatMap((p) => p.eicCommands))];
-/** The device-tree model, read as a file (src/host/identity.ts). */
+/** The device-tree model, read as a file (src/model/host-identity.ts). */
 export { PI_MODEL };
 
 /** What the facts read: exact paths; directories whose *.conf files are all read (SF_DIRS); directories whose

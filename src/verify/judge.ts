@@ -4,7 +4,7 @@
 // The script only gathers evidence; the judgement, and the reasons, are made here.
 //
 // The reasons follow how each case really looks with libnss-stns-v2 2.6.10 (stns.c, stns_key_wrapper.c;
-// outputs captured from the real module in test/fleet/verify-fixtures.ts). The key wrapper prints
+// outputs captured from the real module in test/verify/verify-fixtures.ts). The key wrapper prints
 // "http request failed user: U" and exits 255 for an unknown user (404), a rejected token (401/403), a refused
 // connection, a timeout and a TLS failure alike, so it cannot tell them apart; a user without keys prints an
 // empty line and exits 0, and so does a 404 or 401 answered from its cache (it keeps their bodies as
@@ -14,7 +14,7 @@
 // the libcurl code the module got and which reports the HTTP status the module does not print.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { shq } from '../host-script/generate.js';
+import { shq } from '../host-script/shq.js';
 import { BUILTIN_TEMPLATES } from '../render/templates.js';
 import { scrub, type SecretValues } from '../render/secrets.js';
 import type { InvocationResult } from '../transport/types.js';

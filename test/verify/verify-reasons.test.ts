@@ -1,8 +1,8 @@
-// verify's reasons (src/fleet/verify.ts), judged from what the verify script really prints with the real
-// libnss-stns-v2 (test/fleet/verify-fixtures.ts, kept true by test/real/verify-reasons.test.ts), and from a few
+// verify's reasons (src/verify/judge.ts), judged from what the verify script really prints with the real
+// libnss-stns-v2 (test/verify/verify-fixtures.ts, kept true by test/real/verify-reasons.test.ts), and from a few
 // outputs made by hand for what a chroot cannot show (cache-stnsd answering, a host without setpriv).
 import { describe, expect, test } from 'vitest';
-import { judgeVerify, keysProblem, type UserEvidence } from '../../src/fleet/verify.js';
+import { judgeVerify, keysProblem, type UserEvidence } from '../../src/verify/judge.js';
 import type { InvocationResult } from '../../src/transport/types.js';
 import { VERIFY_CASES, type VerifyCase } from './verify-fixtures.js';
 

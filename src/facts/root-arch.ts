@@ -5,7 +5,7 @@
 // configuration files only, such as stock/).
 import { lstat, open, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { archOf } from './identity.js';
+import { archOf } from '../model/host-identity.js';
 import type { Arch } from '../profiles/types.js';
 
 export interface RootArch {

@@ -2,7 +2,7 @@
 // (/etc/rpi-issue, or the device-tree model naming one).
 import { parseOsRelease } from '../profiles/os-release.js';
 import type { Arch, HostIdentity } from '../profiles/types.js';
-import { readText, type HostSnapshot } from './snapshot.js';
+import { readText, type HostSnapshot } from './host-snapshot.js';
 
 /** Read as a file: the device-tree model names a Raspberry Pi (/proc is not under STNS_FLEET_ROOT on a tree). */
 export const PI_MODEL = '/proc/device-tree/model';

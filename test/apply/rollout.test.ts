@@ -1,9 +1,9 @@
 // Rollout decisions with a scripted transport (no hosts): batching and grouping, the error budget, Ctrl-C,
 // and how every SSM invocation status ends up in the report.
 import { expect, test } from 'vitest';
-import { classify } from '../../src/fleet/outcome.js';
-import type { FleetPlan, PlannedHost, PlanUnit } from '../../src/fleet/plan.js';
-import { applyPlan, pickCanary } from '../../src/fleet/rollout.js';
+import { classify } from '../../src/apply/outcome.js';
+import type { FleetPlan, PlannedHost, PlanUnit } from '../../src/plan/fleet-plan.js';
+import { applyPlan, pickCanary } from '../../src/apply/rollout.js';
 import type { Discovery, InvocationResult, RunOptions, RunRequest, Transport } from '../../src/transport/types.js';
 
 type Behaviour = (id: string) => Partial<InvocationResult> | 'hang';

@@ -4,14 +4,14 @@
 // cancelled. An interrupt (the signal: Ctrl-C, SIGTERM) cancels the same way, and stops new work at every
 // phase boundary: once it fired, no command is sent. Each host ends with exactly one outcome.
 import { interruptedLabel, interruption } from '../exit-codes.js';
-import { finishHostScript } from '../host-script/generate.js';
+import { finishHostScript } from '../plan/host-script.js';
 import { newRunKey, type RunKey } from '../host-script/seal.js';
 import { amountToCount } from '../inventory/resolve.js';
 import type { Amount } from '../inventory/schema.js';
 import type { SecretValues } from '../render/secrets.js';
 import type { InvocationResult, Transport } from '../transport/types.js';
 import { classify, isError, type HostOutcome } from './outcome.js';
-import type { FleetPlan, PlannedHost, PlanUnit } from './plan.js';
+import type { FleetPlan, PlannedHost, PlanUnit } from '../plan/fleet-plan.js';
 
 export interface RolloutSettings {
   canary: Amount;

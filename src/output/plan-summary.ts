@@ -1,6 +1,6 @@
 // The human summary of one host's plan: one line per file, then what sshd and NSS will effectively do.
 // Shared by `render` and `plan`.
-import { changeSymbol } from '../output/diff.js';
+import { changeSymbol } from './diff.js';
 import type { HostPlan } from '../plan/host-plan.js';
 import { NSS_DATABASES } from '../render/nsswitch.js';
 import type { KeysCommand } from '../sshd/strategy.js';

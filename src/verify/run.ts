@@ -2,7 +2,7 @@
 // output read from the list call and, when SSM cut it, from GetCommandInvocation.
 import type { SecretValues } from '../render/secrets.js';
 import type { RunOptions, Transport } from '../transport/types.js';
-import { judgeVerify, verifyScript, type HostVerdict, type VerifyExpect } from './verify.js';
+import { judgeVerify, verifyScript, type HostVerdict, type VerifyExpect } from './judge.js';
 
 export interface VerifyTarget {
   id: string;

@@ -2,20 +2,20 @@
 // one host-script draft, shared by every host in that unit. Pure: no AWS, no I/O. The result is JSON-ready
 // so that `plan --out` can save it and `apply plan.json` can apply exactly it; it never holds a secret
 // (secret-bearing files are drafts with placeholders; hashes are of the rendered files).
-import { identityOf, isRaspberryPi } from '../host/identity.js';
-import { draftHostScript } from '../host-script/generate.js';
+import { identityOf, isRaspberryPi } from '../model/host-identity.js';
+import { draftHostScript } from './host-script.js';
 import { groupOs, hostSettingsFor } from '../inventory/resolve.js';
 import type { Inventory } from '../inventory/schema.js';
 import { fileDiff } from '../output/diff.js';
-import { hasChanges, planHost, sha256 } from '../plan/host-plan.js';
+import { hasChanges, planHost, sha256 } from './host-plan.js';
 import { chooseProfile } from '../profiles/index.js';
 import { desiredState } from '../render/desired.js';
 import type { SecretValues } from '../render/secrets.js';
 import type { Templates } from '../render/templates.js';
-import { describeOutcome } from '../commands/describe.js';
-import type { HostState } from './facts.js';
-import type { Gathered } from './gather.js';
-import type { Fleet } from './hosts.js';
+import { describeOutcome } from '../output/plan-summary.js';
+import type { HostState } from '../facts/facts.js';
+import type { Gathered } from '../facts/gather.js';
+import type { Fleet } from '../targets/fleet.js';
 
 export type HostPlanStatus = 'change' | 'unchanged' | 'skipped' | 'unreachable' | 'error';
 

@@ -1,7 +1,7 @@
 // What templates/host/verify.sh prints with the REAL libnss-stns-v2 2.6.10 (stns-key-wrapper, glibc getent with
 // libnss_stns.so.2) and Debian 12's curl, against the lab's STNS server, one case each: captured in a chroot by
 // test/real/verify-reasons.test.ts, which checks on every run that the real outputs are still exactly these.
-// test/fleet/verify-reasons.test.ts judges them (src/fleet/verify.ts) without root.
+// test/verify/verify-reasons.test.ts judges them (src/verify/judge.ts) without root.
 
 /** How the case's stns.conf is made (test/real/verify-reasons.test.ts writes it). */
 export interface CaseConf {
