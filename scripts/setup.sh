@@ -6,7 +6,8 @@
 #     demo, and the Debian 12 image with the real libnss-stns-v2 (scripts/stns-real-rootfs.sh) for the real-login tests;
 #  2. a Node >= 22.12 for npm itself: when the machine's Node is older (Node 20 is end of life), Node 24
 #     is fetched from the npm registry's `node` package into .tools/node;
-#  3. npm ci, which also builds dist/ (the `prepare` script). The `node` devDependency then runs every
+#  3. npm ci, which also installs the lab's workspace package (packages/lab) and builds dist/ and
+#     packages/lab/dist/ (the `prepare` script). The `node` devDependency then runs every
 #     npm script and `npx stns-fleet` on Node 24, whatever the machine ships.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,14 +1,16 @@
 // One host's result after apply, from what SSM reported and what the host script printed (its last line is
 // STNS_FLEET_RESULT=<word>; exit codes in templates/host/converge.sh).
-import type { InvocationResult } from '../transport/types.js';
+import { describeResult, resultLabel, unreachable } from '../transport/result.js';
+import type { InvocationOutput, InvocationResult } from '../transport/types.js';
 
-export type HostOutcomeKind = 'changed' | 'unchanged' | 'drifted' | 'failed' | 'skipped' | 'cancelled';
+type HostOutcomeKind = 'changed' | 'unchanged' | 'drifted' | 'failed' | 'skipped' | 'cancelled';
 
 export interface HostOutcome {
   id: string;
   outcome: HostOutcomeKind;
-  /** SSM's status and detail, e.g. Failed/Undeliverable, and the script's result word. */
+  /** How SSM ended the invocation, in its terms (Failed, Undeliverable, ExecutionTimedOut, …). */
   status?: string;
+  /** The script's result word (STNS_FLEET_RESULT). */
   result?: string;
   detail?: string;
   /** Last lines of output, for failures. */
@@ -18,34 +20,55 @@ export interface HostOutcome {
 
 const RESULT = /^STNS_FLEET_RESULT=([a-z-]+)$/m;
 
-export function resultWord(output: string): string | undefined {
+function resultWord(output: string): string | undefined {
   const all = [...output.matchAll(new RegExp(RESULT.source, 'gm'))];
   return all.at(-1)?.[1];
 }
 
-const NOT_RUN = new Set(['Undeliverable', 'DeliveryTimedOut', 'InvalidPlatform', 'AccessDenied', 'NoInvocation']);
-
 export function classify(r: InvocationResult): HostOutcome {
-  const word = resultWord(r.output);
-  const status = r.statusDetails && r.statusDetails !== r.status ? `${r.status}/${r.statusDetails}` : r.status;
-  const lines = `${r.output}\n${r.stderr}`.split('\n').filter((l) => l.trim() !== '');
-  const tail = lines.slice(-8);
-  const error = [...r.output.matchAll(/^STNS_FLEET_ERROR (.*)$/gm)].at(-1)?.[1];
-  const backup = /^STNS_FLEET_BACKUP (\S+)$/m.exec(r.output)?.[1];
-  const base = { id: r.instanceId, status, ...(word ? { result: word } : {}), ...(backup ? { backup } : {}) };
-  if (r.status === 'Success' && (word === 'changed' || word === 'unchanged')) return { ...base, outcome: word };
+  const base = { id: r.instanceId, status: resultLabel(r) };
+  switch (r.kind) {
+    case 'undelivered':
+      return { ...base, outcome: 'failed', detail: describeResult(r) };
+    case 'not-sent':
+      return { ...base, outcome: 'skipped', detail: describeResult(r) };
+    case 'ran':
+    case 'timed-out':
+    case 'cancelled':
+    case 'failed':
+      return fromOutput(r, base);
+    default:
+      return unreachable(r);
+  }
+}
+
+/** A host whose script started: what it printed says how it ended. */
+function fromOutput(r: Extract<InvocationResult, InvocationOutput>, b: { id: string; status: string }): HostOutcome {
+  const word = resultWord(r.stdout);
+  const tail = `${r.stdout}\n${r.stderr}`
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-8);
+  const error = [...r.stdout.matchAll(/^STNS_FLEET_ERROR (.*)$/gm)].at(-1)?.[1];
+  const backup = /^STNS_FLEET_BACKUP (\S+)$/m.exec(r.stdout)?.[1];
+  const base = { ...b, ...(word ? { result: word } : {}), ...(backup ? { backup } : {}) };
+  if (r.kind === 'ran' && r.exitCode === 0 && (word === 'changed' || word === 'unchanged')) return { ...base, outcome: word };
   if (word === 'drift') {
-    const drifted = [...r.output.matchAll(/^STNS_FLEET_DRIFT (\S+)/gm)].map((m) => m[1]);
+    const drifted = [...r.stdout.matchAll(/^STNS_FLEET_DRIFT (\S+)/gm)].map((m) => m[1]);
     return { ...base, outcome: 'drifted', detail: `changed since the plan: ${drifted.join(', ') || 'files'}; nothing was touched` };
   }
-  if (r.status === 'Cancelled' || r.status === 'Cancelling' || r.statusDetails === 'DeadlineExceeded') {
-    return { ...base, outcome: 'cancelled', detail: word ? `ended as ${word}` : 'cancelled before it finished (the host script restores on interruption)', tail };
+  switch (r.kind) {
+    case 'cancelled':
+      return { ...base, outcome: 'cancelled', detail: word ? `ended as ${word}` : `${describeResult(r)} (the host script restores on interruption)`, tail };
+    case 'ran':
+      if (r.exitCode === 0) return { ...base, outcome: 'failed', detail: 'the script ended without a STNS_FLEET_RESULT line', tail };
+      return { ...base, outcome: 'failed', detail: `${error ?? 'the script failed'} (${word ? `${word}, ` : ''}exit ${r.exitCode})`, tail };
+    case 'timed-out':
+    case 'failed':
+      return { ...base, outcome: 'failed', detail: `${error ?? describeResult(r)}${word ? ` (${word})` : ''}`, tail };
+    default:
+      return unreachable(r);
   }
-  if (r.statusDetails === 'Terminated') return { ...base, outcome: 'skipped', detail: 'not run: the command hit its error budget (MaxErrors)' };
-  if (NOT_RUN.has(r.statusDetails)) return { ...base, outcome: 'failed', detail: `never ran on the host (${r.statusDetails})` };
-  if (r.status === 'Success') return { ...base, outcome: 'failed', detail: 'the script ended without a STNS_FLEET_RESULT line', tail };
-  const what = error ?? (r.statusDetails === 'ExecutionTimedOut' || r.status === 'TimedOut' ? 'the script ran out of time and was stopped' : 'the script failed');
-  return { ...base, outcome: 'failed', detail: `${what}${word ? ` (${word}, exit ${r.responseCode})` : ''}`, tail };
 }
 
 /** Outcomes that spend the error budget. */

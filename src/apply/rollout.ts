@@ -7,13 +7,15 @@ import { interruptedLabel, interruption } from '../exit-codes.js';
 import { finishHostScript } from '../plan/host-script.js';
 import { newRunKey, type RunKey } from '../host-script/seal.js';
 import { amountToCount } from '../inventory/resolve.js';
-import type { Amount } from '../inventory/schema.js';
+import { chunk } from '../model/chunk.js';
+import type { Amount } from '../inventory/fields.js';
 import type { SecretValues } from '../render/secrets.js';
 import type { InvocationResult, Transport } from '../transport/types.js';
 import { classify, isError, type HostOutcome } from './outcome.js';
 import type { FleetPlan, PlannedHost, PlanUnit } from '../plan/fleet-plan.js';
 
-export interface RolloutSettings {
+/** How a rollout goes: canary size, concurrency, error budget (the inventory's rollout, or the flags). */
+export interface RolloutLimits {
   canary: Amount;
   maxConcurrency: Amount;
   maxErrors: Amount;
@@ -25,11 +27,11 @@ export type ApplyEvent =
   | { kind: 'host'; outcome: HostOutcome }
   | { kind: 'stopping'; reason: string };
 
-export interface ApplyOptions {
+interface ApplyOptions {
   plan: FleetPlan;
   transport: Transport;
   secrets: Map<string, SecretValues>;
-  rollout: RolloutSettings;
+  rollout: RolloutLimits;
   signal?: AbortSignal;
   deadline?: number;
   deliveryTimeoutSeconds?: number;
@@ -63,12 +65,6 @@ function budgetLabel(a: Amount, count: number): string {
 }
 
 const BATCH = 50;
-
-function chunk<T>(xs: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
 
 /** Canary hosts: round-robin over the units, so a canary of N covers up to N different changes. */
 export function pickCanary(hosts: PlannedHost[], n: number): PlannedHost[] {
@@ -130,10 +126,8 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     const byUnit = new Map<string, PlannedHost[]>();
     for (const h of hosts) byUnit.set(h.unit!, [...(byUnit.get(h.unit!) ?? []), h]);
     const batches = [...byUnit].flatMap(([u, hs]) => chunk(hs, BATCH).map((b) => ({ unit: units.get(u)!, hosts: b })));
-    const seen = new Set<string>();
+    // Final results only, once per host (the transport's promise); cancelled ones spend no budget (isError).
     const onUpdate = (r: InvocationResult): void => {
-      if (!['Success', 'Failed', 'TimedOut'].includes(r.status) || seen.has(r.instanceId)) return;
-      seen.add(r.instanceId);
       const x = classify(r);
       if (isError(x) && ++errors > (budget?.count ?? 0) && !ctl.signal.aborted) {
         // The budget counts failed and drifted hosts alike; the canary has none of the user's budget.

@@ -18,7 +18,7 @@ export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 export const DEFAULT_ATTEMPTS = 8;
 
 /** May the call be made again after an ambiguous failure? (See the top of this file.) */
-export type Safety = 'idempotent' | 'create';
+type Safety = 'idempotent' | 'create';
 
 /** Writes that leave the same state when done twice. Reads are recognised by their verb. */
 const IDEMPOTENT_WRITES = new Set([
@@ -35,7 +35,7 @@ export function safetyOf(action: string): Safety {
   return /^(Describe|List|Get)[A-Z]/.test(verb) || IDEMPOTENT_WRITES.has(action) ? 'idempotent' : 'create';
 }
 
-export interface CallOptions<T> {
+interface CallOptions<T> {
   /** Aborting stops waiting between attempts (the last error is thrown); a request in flight is not cut. */
   signal?: AbortSignal;
   /**
@@ -50,7 +50,7 @@ export interface CallOptions<T> {
  * (safetyOf) and error messages go by it. */
 export type Call = <T>(action: string, fn: () => Promise<T>, o?: CallOptions<T>) => Promise<T>;
 
-export interface RetryOptions<T = unknown> extends CallOptions<T> {
+interface RetryOptions<T = unknown> extends CallOptions<T> {
   /** Attempts in all, the first included (default DEFAULT_ATTEMPTS). */
   attempts?: number;
   /** Backoff ceiling before the first retry; it doubles per retry (default 500 ms, the SDK's throttling base). */
@@ -110,7 +110,7 @@ function fields(e: unknown): ErrorFields | undefined {
   };
 }
 
-export function isThrottling(e: unknown): boolean {
+function isThrottling(e: unknown): boolean {
   const f = fields(e);
   return f !== undefined && (THROTTLING.has(f.name) || f.status === 429 || f.throttlingTrait);
 }
@@ -189,11 +189,5 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
     }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  return out;
-}
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }

@@ -45,7 +45,7 @@ function positiveInt(s: string | undefined): number | undefined {
  * after an ambiguous failure it is sent again only once a lookup found that it was not created. A value that
  * is not a positive integer is ignored (default 8).
  */
-export function maxAttemptsOf(o: Pick<AwsClientOptions, 'maxAttempts'>, env: NodeJS.ProcessEnv = process.env): number {
+function maxAttemptsOf(o: Pick<AwsClientOptions, 'maxAttempts'>, env: NodeJS.ProcessEnv = process.env): number {
   return o.maxAttempts ?? positiveInt(env.AWS_MAX_ATTEMPTS) ?? DEFAULT_ATTEMPTS;
 }
 

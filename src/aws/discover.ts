@@ -8,8 +8,9 @@ import {
   type InstanceInformation,
   type InstanceInformationStringFilter,
 } from '@aws-sdk/client-ssm';
-import type { DiscoveredHost, Discovery, PingStatus, TargetSpec } from '../transport/types.js';
-import { chunk, mapLimit } from './backoff.js';
+import { chunk } from '../model/chunk.js';
+import type { DiscoveredHost, Discovery, HostSelection, PingStatus } from '../transport/types.js';
+import { mapLimit } from './backoff.js';
 import type { AwsContext } from './clients.js';
 
 export interface DiscoverOptions {
@@ -113,7 +114,7 @@ function toHost(id: string, inst: Instance | undefined, info: InstanceInformatio
   };
 }
 
-export async function discover(ctx: AwsContext, targets: TargetSpec, o: DiscoverOptions = {}): Promise<Discovery> {
+export async function discover(ctx: AwsContext, targets: HostSelection, o: DiscoverOptions = {}): Promise<Discovery> {
   const ids = [...new Set(targets.ids)];
   // An empty selector would match every instance in the account: never.
   const selectors = targets.tagSelectors.filter((s) => Object.keys(s).length > 0);

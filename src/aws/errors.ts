@@ -1,6 +1,6 @@
 // Any error out of an AWS call → one FleetError sentence that says what failed and what to do, without a
 // stack trace. The SDK error stays as `cause`, so callers can still branch on its name (awsErrorName).
-import { FleetError } from '../errors.js';
+import { AwsError, FleetError } from '../errors.js';
 import { safetyOf, THROTTLING } from './backoff.js';
 
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation', 'UnauthorizedException']);
@@ -69,7 +69,7 @@ export function awsFleetError(e: unknown, action: string, env: NodeJS.ProcessEnv
   const said = oneLine(err.message);
   const service = action.split(':')[0]!;
   const make = (message: string, hint?: string, details: string[] = []): FleetError =>
-    new FleetError('AWS', message, { cause: e, details, ...(hint ? { hint } : {}) });
+    new AwsError(message, { cause: e, details, ...(hint ? { hint } : {}) });
 
   if (ACCESS_DENIED.has(name)) {
     // SSM names the exact permission ("… is not authorized to perform: kms:Decrypt on …"); EC2 does not.

@@ -12,12 +12,13 @@
 // or a cancel brings the next one within pollMs. A run that was cancelled is polled every pollMs until its
 // grace period ends, then its unfinished commands are listed once more (the last states seen).
 import { ListCommandInvocationsCommand, ListCommandsCommand, type Command, type CommandFilter, type CommandInvocation } from '@aws-sdk/client-ssm';
-import { FleetError } from '../errors.js';
-import type { InvocationResult } from '../transport/types.js';
+import { AwsError } from '../errors.js';
 import { mapLimit, type Sleep } from './backoff.js';
-import { isTerminal, type Board, type Sent } from './board.js';
+import type { Board, Sent } from './board.js';
 import type { AwsContext } from './clients.js';
 import { awsErrorName } from './errors.js';
+import { countersOf, Follow, over, type Counters, type FollowOptions, type Tracked } from './follow.js';
+import { isTerminal, NO_INVOCATION } from './invocation.js';
 
 export interface PollContext extends AwsContext {
   sleep: Sleep;
@@ -37,130 +38,11 @@ const UNKNOWN_TICKS = 10;
 export const CLOCK_SKEW_MS = 60_000;
 /** How long completions that may be failures outside the error counters (Undeliverable, …) may wait for a look. */
 const MAYBE_LOOK_MS = 15_000;
-/** Invocation details ListCommands counts in ErrorCount (Failed, ExecutionTimedOut) and DeliveryTimedOutCount. */
-const COUNTED = new Set(['Failed', 'ExecutionTimedOut', 'DeliveryTimedOut']);
-
-interface Counters {
-  status: string;
-  target: number;
-  completed: number;
-  errors: number;
-  deliveryTimedOut: number;
-}
-
-const countersOf = (c: Command): Counters => ({
-  status: c.Status ?? 'Pending',
-  target: c.TargetCount ?? 0,
-  completed: c.CompletedCount ?? 0,
-  errors: c.ErrorCount ?? 0,
-  deliveryTimedOut: c.DeliveryTimedOutCount ?? 0,
-});
-
-/** The command is over: SSM says so, or every target completed. */
-const over = (k: Counters): boolean => isTerminal(k.status) || (k.target > 0 && k.completed >= k.target);
-
 /** ISO 8601 to the second, at or before `ms` (what the InvokedAfter filter takes). */
 export const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function invokedAfter(cmds: Tracked[]): string {
   return isoSecond(Math.min(...cmds.map((c) => c.sent.sentAt - (c.sent.serviceTime ? 0 : CLOCK_SKEW_MS))));
-}
-
-class Tracked {
-  finished = false;
-  /** Counters at the last look; undefined before the first. */
-  last: Counters | undefined;
-  unlisted = 0;
-  /** Hosts completed (other than by delivery timeout) since the last Failed look: maybe failures. */
-  unseen = false;
-
-  constructor(
-    readonly sent: Sent,
-    readonly follow: Follow,
-  ) {}
-
-  get id(): string {
-    return this.sent.commandId;
-  }
-
-  /** Hosts whose failure the error/timeout counters already account for. */
-  countedFailures(): number {
-    return this.sent.instanceIds.filter((id) => COUNTED.has(this.follow.board.status(id).statusDetails)).length;
-  }
-}
-
-export interface FollowOptions {
-  signal?: AbortSignal;
-  deadline?: number;
-}
-
-/** One run()'s commands as the poller follows them. The run waits on `changed()` and decides what to do. */
-export class Follow {
-  readonly commands: Tracked[];
-  /** Set by graceUntil: the run cancelled its commands and waits for final states until then. */
-  graceEnd: number | undefined;
-  /** The grace period ended; the unfinished commands were listed one last time. */
-  graceOver = false;
-  private failure: { e: unknown } | undefined;
-  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private readonly onAbort = (): void => this.poke();
-
-  constructor(
-    readonly board: Board,
-    private readonly o: FollowOptions,
-    private readonly poller: CommandPoller,
-  ) {
-    this.commands = board.sent.map((s) => new Tracked(s, this));
-    o.signal?.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  /** Aborted or past its deadline: the poller no longer hunts for its failures nor wakes for its deadline. */
-  stopped(now: number): boolean {
-    return this.o.signal?.aborted === true || (this.o.deadline !== undefined && now >= this.o.deadline);
-  }
-
-  get deadline(): number | undefined {
-    return this.o.deadline;
-  }
-
-  unfinished(): Sent[] {
-    return this.commands.filter((c) => !c.finished).map((c) => c.sent);
-  }
-
-  /** Settles at the next change: a tick, the abort, the deadline, the end of the grace period; rejects on a poll error. */
-  changed(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure.e);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-
-  poke(): void {
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w.resolve();
-  }
-
-  fail(e: unknown): void {
-    this.failure ??= { e };
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w.reject(e);
-  }
-
-  /** The run cancelled its commands: poll at pollMs until `at`, then list what is left once and stop. */
-  graceUntil(at: number): void {
-    this.graceEnd = at;
-    this.poller.hurry();
-  }
-
-  inGrace(): boolean {
-    return this.graceEnd !== undefined && !this.graceOver;
-  }
-
-  close(): void {
-    this.o.signal?.removeEventListener('abort', this.onAbort);
-    this.poller.remove(this);
-    this.poke();
-  }
 }
 
 export class CommandPoller {
@@ -263,7 +145,7 @@ export class CommandPoller {
     for (const c of cmds) {
       const k = counters.get(c.id);
       if (!k) {
-        if (++c.unlisted >= UNKNOWN_TICKS) c.follow.fail(new FleetError('AWS', `ssm:ListCommands does not know command ${c.id}, sent a while ago`));
+        if (++c.unlisted >= UNKNOWN_TICKS) c.follow.fail(new AwsError(`ssm:ListCommands does not know command ${c.id}, sent a while ago`));
         continue;
       }
       c.unlisted = 0;
@@ -308,7 +190,7 @@ export class CommandPoller {
     ]);
   }
 
-  /** Finished when every host is terminal; hosts never listed by a command that is over get NoInvocation. */
+  /** Finished when every host is terminal; hosts never listed by a command that is over get NO_INVOCATION. */
   private settle(c: Tracked): void {
     const board = c.follow.board;
     const open = c.sent.instanceIds.filter((id) => !isTerminal(board.status(id).status));
@@ -316,10 +198,7 @@ export class CommandPoller {
       // Right after SendCommand the list may be empty (eventual consistency): a missing host is "not yet",
       // until the command itself is over and still has no record of it.
       if (!c.last || !isTerminal(c.last.status) || open.some((id) => board.hasSeen(id))) return;
-      for (const id of open) {
-        const r: InvocationResult = { ...board.status(id), status: 'Failed', statusDetails: 'NoInvocation', responseCode: -1 };
-        board.record(r);
-      }
+      for (const id of open) board.record({ ...board.status(id), status: 'Failed', statusDetails: NO_INVOCATION, responseCode: -1 });
     }
     c.finished = true;
   }

@@ -19,14 +19,15 @@ import {
   type SendCommandCommandInput,
   type SendCommandCommandOutput,
 } from '@aws-sdk/client-ssm';
-import { FleetError } from '../errors.js';
+import { AwsError } from '../errors.js';
+import { chunk } from '../model/chunk.js';
 import type { InvocationResult, RunOptions, RunRequest } from '../transport/types.js';
-import { chunk, mapLimit } from './backoff.js';
+import { mapLimit } from './backoff.js';
 import { Board, stripSuffix, type Sent } from './board.js';
 import { awsErrorName, awsFleetError } from './errors.js';
 import { CLOCK_SKEW_MS, DOCUMENT, isoSecond, type CommandPoller, type PollContext } from './poller.js';
 
-export { isTerminal, parsePluginOutput } from './board.js';
+export { parsePluginOutput } from './board.js';
 
 export interface RunContext extends PollContext {
   /** How long to keep polling for final states after CancelCommand. */
@@ -37,17 +38,17 @@ const HOSTS_PER_COMMAND = 50;
 const COMMENT_MAX = 100;
 const MARK_PREFIX = 'sf:';
 /** After an ambiguous SendCommand failure, ListCommands is searched after each of these waits (7 s in all). */
-export const LOOK_WAITS_MS = [0, 1000, 2000, 4000];
+const LOOK_WAITS_MS = [0, 1000, 2000, 4000];
 const STDOUT_MAX = 24_000;
 const STDERR_MAX = 8_000;
 // GetCommandInvocation's StandardOutputContent/StandardErrorContent end with this when cut at 24,000/8,000.
 const FULL_CUT = '--output truncated--';
 
 /** A fresh mark for one SendCommand (and its resends): "sf:" and 12 hex digits. */
-export const newMark = (): string => `${MARK_PREFIX}${randomBytes(6).toString('hex')}`;
+const newMark = (): string => `${MARK_PREFIX}${randomBytes(6).toString('hex')}`;
 
 /** The Comment: the human text (cut to fit) and the mark, ≤ 100 characters. */
-export function commentWithMark(human: string, mark: string): string {
+function commentWithMark(human: string, mark: string): string {
   const text = human.slice(0, COMMENT_MAX - mark.length - 1).trimEnd();
   return text ? `${text} ${mark}` : mark;
 }
@@ -78,9 +79,7 @@ async function recoverSend(ctx: RunContext, mark: string, since: number, instanc
       found = await commandsMarked(ctx, mark, since);
     } catch (e) {
       const hosts = instanceIds.length === 1 ? instanceIds[0]! : `${instanceIds.length} hosts (${instanceIds[0]}, …)`;
-      throw new FleetError(
-        'AWS',
-        `ssm:SendCommand got no clear answer, and looking for the command it may have created failed: it was not sent again, and it may be running on ${hosts}`,
+      throw new AwsError(`ssm:SendCommand got no clear answer, and looking for the command it may have created failed: it was not sent again, and it may be running on ${hosts}`,
         {
           cause: e,
           details: [awsFleetError(failure, 'ssm:SendCommand').message, awsFleetError(e, 'ssm:ListCommands').message],
@@ -105,7 +104,7 @@ async function recoverSend(ctx: RunContext, mark: string, since: number, instanc
 
 async function sendAll(ctx: RunContext, req: RunRequest, board: Board, stopped: () => boolean): Promise<void> {
   let failure: unknown;
-  await mapLimit(chunk([...board.results.keys()], HOSTS_PER_COMMAND), ctx.concurrency, async (instanceIds) => {
+  await mapLimit(chunk(board.ids, HOSTS_PER_COMMAND), ctx.concurrency, async (instanceIds) => {
     if (failure !== undefined || stopped()) return;
     try {
       const mark = newMark();
@@ -166,6 +165,7 @@ export async function runScript(ctx: RunContext, poller: CommandPoller, req: Run
     }
 
     if (stopped()) {
+      board.stopping(pastDeadline() && !o.signal?.aborted ? 'deadline' : 'request');
       const inFlight = follow.unfinished();
       if (inFlight.length > 0) {
         await cancelAll(ctx, inFlight);
@@ -176,16 +176,12 @@ export async function runScript(ctx: RunContext, poller: CommandPoller, req: Run
           // keep the last states seen rather than lose every result
         }
       }
-      const deadline = pastDeadline() && !o.signal?.aborted;
-      for (const r of board.unfinished()) {
-        if (!r.commandId) board.record({ ...r, status: 'Cancelled', statusDetails: deadline ? 'DeadlineExceeded' : 'NotSent' });
-        else if (deadline) board.record({ ...r, statusDetails: 'DeadlineExceeded' });
-      }
     }
   } finally {
     follow.close();
   }
-  return [...board.results.values()];
+  // Stopped: the hosts never sent to, and those whose cancel the agent never confirmed, end cancelled.
+  return board.finish();
 }
 
 /** GetCommandInvocation: up to 24,000 chars of stdout and 8,000 of stderr, the truncation markers removed. */

@@ -10,8 +10,8 @@ import {
   GetParameterCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-ssm';
-import { FleetError } from '../errors.js';
-import type { Discovery, InvocationResult, ManagedNodeAdmin, RunOptions, RunRequest, TargetSpec, Transport } from '../transport/types.js';
+import { AwsError, FleetError, UserError } from '../errors.js';
+import type { Discovery, HostSelection, InvocationResult, ManagedNodeAdmin, RunOptions, RunRequest, Transport } from '../transport/types.js';
 import { DEFAULT_ATTEMPTS, isAmbiguous, safetyOf, sleep as realSleep, withRetry, type Call, type Sleep } from './backoff.js';
 import { makeAwsClients, type AwsClientOptions, type AwsClients } from './clients.js';
 import { discover, type DiscoverOptions } from './discover.js';
@@ -68,7 +68,7 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
     return new SsmTransport(makeAwsClients(aws), o);
   }
 
-  discover(targets: TargetSpec, o: DiscoverOptions = {}): Promise<Discovery> {
+  discover(targets: HostSelection, o: DiscoverOptions = {}): Promise<Discovery> {
     return discover(this.ctx, targets, o);
   }
 
@@ -84,12 +84,12 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
     const { ssm, call } = this.ctx;
     try {
       const r = await call('ssm:GetParameter', () => ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
-      if (r.Parameter?.Value === undefined) throw new FleetError('SECRET_UNRESOLVED', `SSM parameter "${name}" has no value`);
+      if (r.Parameter?.Value === undefined) throw new UserError(`SSM parameter "${name}" has no value`);
       return r.Parameter.Value;
     } catch (e) {
       if (awsErrorName(e) !== 'ParameterNotFound') throw e;
       // The name only: a parameter's value never goes into a message.
-      throw new FleetError('SECRET_UNRESOLVED', `SSM parameter "${name}" does not exist in ${await ssm.config.region()}`, {
+      throw new UserError(`SSM parameter "${name}" does not exist in ${await ssm.config.region()}`, {
         hint: 'check the name (it starts with "/" for a path) and the region, or create it as a SecureString',
       });
     }
@@ -113,7 +113,7 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
       ),
     ).catch((e: unknown) => {
       if (!(e instanceof FleetError) || !isAmbiguous(e.cause)) throw e;
-      throw new FleetError('AWS', e.message, {
+      throw new AwsError(e.message, {
         cause: e.cause,
         details: [
           ...e.details,
@@ -122,7 +122,7 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
         ...(e.hint ? { hint: e.hint } : {}),
       });
     });
-    if (!r.ActivationId || !r.ActivationCode) throw new FleetError('AWS', 'ssm:CreateActivation answered without an activation ID and code');
+    if (!r.ActivationId || !r.ActivationCode) throw new AwsError('ssm:CreateActivation answered without an activation ID and code');
     return { activationId: r.ActivationId, activationCode: r.ActivationCode };
   }
 
@@ -145,7 +145,7 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
       await call('ssm:AddTagsToResource', () =>
         ssm.send(new AddTagsToResourceCommand({ ResourceType: 'ManagedInstance', ResourceId: id, Tags: tagList(tags) })),
       );
-    } else throw new FleetError('USAGE', `cannot tag "${id}": not an EC2 instance (i-…) or managed node (mi-…) ID`);
+    } else throw new UserError(`cannot tag "${id}": not an EC2 instance (i-…) or managed node (mi-…) ID`);
   }
 
   async listTags(id: string): Promise<Record<string, string>> {
@@ -154,7 +154,7 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
       const r = await call('ssm:ListTagsForResource', () => ssm.send(new ListTagsForResourceCommand({ ResourceType: 'ManagedInstance', ResourceId: id })));
       return Object.fromEntries((r.TagList ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
     }
-    if (!id.startsWith('i-')) throw new FleetError('USAGE', `cannot list tags of "${id}": not an EC2 instance (i-…) or managed node (mi-…) ID`);
+    if (!id.startsWith('i-')) throw new UserError(`cannot list tags of "${id}": not an EC2 instance (i-…) or managed node (mi-…) ID`);
     const tags: TagDescription[] = [];
     let NextToken: string | undefined;
     do {

@@ -1,26 +1,25 @@
 // `stns-fleet apply [plan.json]`: show the plan, ask (unless --yes), then roll out: canary, verify the
 // canary, the rest under the concurrency and error budget. An interrupt (Ctrl-C, SIGTERM: the signal) at any
 // phase stops new work, cancels the in-flight commands and still reports every host. With a saved plan,
-// exactly that plan is applied: a host that drifted since refuses. Exit codes: src/exit-codes.ts.
-import { FleetError } from '../errors.js';
-import { countByStatus, type FleetPlan, type InventoryRef } from '../plan/fleet-plan.js';
+// exactly that plan is applied: a host that drifted since refuses. What happens reaches the view the CLI
+// chose as typed events (the plan, the rollout's ApplyEvents) and one result. Exit codes: src/exit-codes.ts.
+import { UserError } from '../errors.js';
+import { countByStatus, type InventoryRef } from '../plan/fleet-plan.js';
 import { bindSavedPlan } from '../plan/bind.js';
 import { readPlanFile, type SavedPlan } from '../plan/plan-file.js';
 import { exitCode, interruptedLabel, interruption, planFacts } from '../exit-codes.js';
-import { applyPlan, notApplied, planned, type ApplyEvent, type ApplyReport, type RolloutSettings } from '../apply/rollout.js';
+import { applyPlan, notApplied, planned, type ApplyReport, type RolloutLimits } from '../apply/rollout.js';
 import { verifyHosts } from '../verify/run.js';
 import { rolloutOf, verifyUsersOf } from '../inventory/resolve.js';
-import { amount, type Amount } from '../inventory/schema.js';
-import { applyJson, applyText } from '../output/apply-report.js';
-import { planText } from '../output/plan-report.js';
-import { progressFor, runSteps, stepFailed } from '../output/progress.js';
-import { scrubbingIo, type Io } from '../output/io.js';
+import { amount, type Amount } from '../inventory/fields.js';
+import { runSteps, stepFailed } from '../output/progress.js';
+import type { ApplyView } from '../output/views/apply.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
-import { openSession, resolveSecrets, type CommonOptions, type TransportFactory } from './session.js';
+import { openSession, resolveSecrets, type FleetOptions, type TransportFactory } from './session.js';
 import { verifyTargets } from '../verify/targets.js';
 import { parseDuration } from './duration.js';
 
-export interface ApplyCliOptions extends Omit<CommonOptions, 'inventory'> {
+export interface ApplyCommandOptions extends Omit<FleetOptions, 'inventory'> {
   inventory?: string;
   planFile?: string;
   yes?: boolean;
@@ -33,43 +32,41 @@ export interface ApplyCliOptions extends Omit<CommonOptions, 'inventory'> {
 function amountOption(v: string | undefined, flag: string, min: number): Amount | undefined {
   if (v === undefined) return undefined;
   const parsed = amount(flag, min, min === 0 ? 0 : 1, `${min} or "10%"`).safeParse(/^\d+$/.test(v) ? Number(v) : v);
-  if (!parsed.success) throw new FleetError('USAGE', `${flag} ${v}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success) throw new UserError(`${flag} ${v}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data as Amount;
 }
 
 /** A saved plan applies only to the inventory it was made from, unchanged, and to the groups it planned. */
-function checkSavedInventory(saved: SavedPlan, now: InventoryRef, o: ApplyCliOptions): void {
+function checkSavedInventory(saved: SavedPlan, now: InventoryRef, o: ApplyCommandOptions): void {
   const file = o.planFile!;
   if (o.group && o.group.length > 0 && JSON.stringify([...o.group].sort()) !== JSON.stringify([...saved.groups].sort())) {
-    throw new FleetError('USAGE', `${file} was planned for group(s) ${saved.groups.join(', ')}; -g cannot change that`, { hint: 'apply it without -g, or make a new plan with the groups you want' });
+    throw new UserError(`${file} was planned for group(s) ${saved.groups.join(', ')}; -g cannot change that`, { hint: 'apply it without -g, or make a new plan with the groups you want' });
   }
   if (now.sha256 !== saved.inventory.sha256) {
-    throw new FleetError('USAGE', `${now.path} changed since ${file} was made (its sha256 differs): nothing was applied`, {
+    throw new UserError(`${now.path} changed since ${file} was made (its sha256 differs): nothing was applied`, {
       hint: 'run `stns-fleet plan --out FILE` again, review it, and apply the new file',
     });
   }
 }
 
-export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportFactory, rawIo: Io, signal?: AbortSignal): Promise<number> {
+export async function runApply(o: ApplyCommandOptions, makeTransport: TransportFactory, view: ApplyView, signal?: AbortSignal): Promise<number> {
   const saved = o.planFile ? await readPlanFile(o.planFile) : undefined;
   const inventory = o.inventory ?? saved?.inventory.path;
-  if (!inventory) throw new FleetError('USAGE', 'apply needs -i INVENTORY or a saved plan file', { hint: 'stns-fleet apply -i inventories/prod.yaml, or stns-fleet apply plan.json' });
+  if (!inventory) throw new UserError('apply needs -i INVENTORY or a saved plan file', { hint: 'stns-fleet apply -i inventories/prod.yaml, or stns-fleet apply plan.json' });
   const s = await openSession({ ...o, inventory, ...(saved ? { group: saved.groups } : {}) }, makeTransport);
   if (saved) checkSavedInventory(saved, s.inventoryRef, o);
   const secrets = await resolveSecrets(s);
-  const io = scrubbingIo(rawIo, () => secrets.values());
-  const mode = progressFor(o, io);
-  for (const w of s.warnings) io.err(`${w}\n`);
+  view.emitter.protect(secrets.values());
+  for (const w of s.warnings) view.event({ kind: 'warning', text: w });
   const deadline = o.timeout ? Date.now() + parseDuration(o.timeout) : undefined;
 
   // A saved plan is bound to a fresh one (src/plan/bind.ts): only what both agree on is applied.
-  const fresh = (await discoverAndPlan(s, secrets, mode, { ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) })).plan;
+  const fresh = (await discoverAndPlan(s, secrets, view.progress, { ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) })).plan;
   const plan = saved ? bindSavedPlan(saved, fresh, o.planFile!) : fresh;
-  if (!o.json) io.out(planText(plan));
+  view.event({ kind: 'plan', plan });
   const c = countByStatus(plan);
   const report = (r: ApplyReport | undefined): number => {
-    if (o.json) io.out(`${JSON.stringify(applyJson(plan, r), null, 2)}\n`);
-    else io.out(r ? applyText(plan, r) : 'Nothing to apply.\n');
+    view.result({ plan, ...(r ? { report: r } : {}) });
     // Nothing applied (r undefined): the hosts as planned, e.g. drifted ones of a saved plan, still count.
     const outcomes = r?.outcomes ?? plan.hosts.map((h) => planned(h)).filter((x) => x !== undefined);
     const failed = r?.stopped !== undefined || outcomes.some((x) => x.outcome === 'failed' || x.outcome === 'drifted' || x.outcome === 'cancelled');
@@ -85,41 +82,32 @@ export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportF
   if (early !== undefined) return early;
   if (c.change === 0) return report(undefined);
   if (!o.yes) {
-    if (!rawIo.confirm) {
-      throw new FleetError('USAGE', 'refusing to prompt for confirmation: stdin is not a terminal', { hint: 'review the plan, then run again with --yes' });
+    const asked = view.confirm(c.change, signal);
+    if (!asked) {
+      throw new UserError('refusing to prompt for confirmation: stdin is not a terminal', { hint: 'review the plan, then run again with --yes' });
     }
-    const ok = await rawIo.confirm(`\nApply these changes to ${c.change} host(s)? Only "yes" is accepted: `, signal);
+    const ok = await asked;
     const interrupted = notStarted();
     if (interrupted !== undefined) return interrupted;
     if (!ok) {
-      io.err('Apply cancelled; nothing was changed.\n');
+      view.event({ kind: 'declined' });
       return exitCode({ failed: true });
     }
   }
 
   const inv = rolloutOf(s.inventory);
-  const rollout: RolloutSettings = {
+  const rollout: RolloutLimits = {
     canary: amountOption(o.canary, '--canary', 0) ?? inv.canary,
     maxConcurrency: amountOption(o.maxConcurrency, '--max-concurrency', 1) ?? inv.maxConcurrency,
     maxErrors: amountOption(o.maxErrors, '--max-errors', 0) ?? inv.maxErrors,
   };
   const usersOf = (g: string): string[] => verifyUsersOf(s.inventory, g);
   let applied: ApplyReport | undefined;
-  let say: (l: string) => void = () => undefined;
-  const total = c.change;
-  const changing = new Set(plan.hosts.filter((h) => h.status === 'change').map((h) => h.id));
-  let finished = 0;
-  const onEvent = (e: ApplyEvent): void => {
-    if (e.kind === 'phase') say(`${e.phase}: ${e.hosts.length} host(s)`);
-    if (e.kind === 'stopping') io.err(`stopping: ${e.reason}\n`);
-    if (e.kind === 'host' && changing.has(e.outcome.id)) say(`${++finished}/${total} hosts done (last: ${e.outcome.id} ${e.outcome.outcome})`);
-  };
   await runSteps(
     [
       {
-        title: `Applying to ${total} host(s): canary ${JSON.stringify(rollout.canary)}, max concurrency ${JSON.stringify(rollout.maxConcurrency)}, max errors ${JSON.stringify(rollout.maxErrors)}`,
-        run: async (sayLine) => {
-          say = sayLine;
+        title: `Applying to ${c.change} host(s): canary ${JSON.stringify(rollout.canary)}, max concurrency ${JSON.stringify(rollout.maxConcurrency)}, max errors ${JSON.stringify(rollout.maxErrors)}`,
+        run: async (say) => {
           applied = await applyPlan({
             plan,
             transport: s.transport,
@@ -127,10 +115,10 @@ export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportF
             rollout,
             ...(signal ? { signal } : {}),
             ...(deadline ? { deadline } : {}),
-            onEvent,
+            onEvent: (e) => view.event(e),
             verifyCanary: async (ids) => {
               const targets = verifyTargets(plan, ids, usersOf);
-              const v = await verifyHosts(s.transport, targets, secrets, { ...(signal ? { signal } : {}), onUpdate: progressCounter(ids.length, sayLine, 'verified') });
+              const v = await verifyHosts(s.transport, targets, secrets, { ...(signal ? { signal } : {}), onUpdate: progressCounter(ids.length, say, 'verified') });
               const bad = v.filter((x) => !x.ok);
               return { ok: bad.length === 0, detail: bad.map((b) => `${b.id}: ${b.problems.join('; ')}`).join(' | ') };
             },
@@ -141,7 +129,7 @@ export async function applyCommand(o: ApplyCliOptions, makeTransport: TransportF
         },
       },
     ],
-    mode,
+    view.progress,
   ).catch((e: unknown) => {
     if (!applied) throw e;
   });

@@ -8,18 +8,19 @@ import { buildFleetPlan, countByStatus, type FleetPlan } from '../plan/fleet-pla
 import { runSteps, stepFailed, type Progress, type Step } from '../output/progress.js';
 import type { SecretValues } from '../render/secrets.js';
 import { interruptedLabel, interruption } from '../exit-codes.js';
+import type { InvocationResult } from '../transport/types.js';
 import type { Session } from './session.js';
 
-export interface Planned {
+interface Planned {
   fleet: Fleet;
   gathered: Gathered;
   plan: FleetPlan;
 }
 
-export function progressCounter(total: number, say: (l: string) => void, verb: string): (r: { instanceId: string; status: string }) => void {
+/** An onUpdate that counts hosts with a final result ("3/10 hosts answered"). */
+export function progressCounter(total: number, say: (l: string) => void, verb: string): (r: Pick<InvocationResult, 'instanceId'>) => void {
   const done = new Set<string>();
   return (r) => {
-    if (['Pending', 'InProgress', 'Delayed', 'Cancelling'].includes(r.status)) return;
     done.add(r.instanceId);
     say(`${done.size}/${total} hosts ${verb}`);
   };

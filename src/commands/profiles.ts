@@ -3,9 +3,10 @@ import { identityOf } from '../model/host-identity.js';
 import { PROFILES } from '../profiles/index.js';
 import { stockSnapshot } from '../render/stock.js';
 import { watchFor } from '../render/watch.js';
+import type { ProfileRow, ProfilesView } from '../output/views/profiles.js';
 
-export async function profilesCommand(opts: { json: boolean }): Promise<string> {
-  const rows = [];
+export async function runProfiles(view: ProfilesView): Promise<number> {
+  const rows: ProfileRow[] = [];
   for (const p of PROFILES) {
     for (const v of p.stockVariants) {
       const identity = identityOf(await stockSnapshot(p, p.defaultArch, watchFor(p), v.id), p.defaultArch, { raspberryPi: p.id === 'raspberry-pi-os' });
@@ -26,15 +27,6 @@ export async function profilesCommand(opts: { json: boolean }): Promise<string> 
       });
     }
   }
-  if (opts.json) return `${JSON.stringify(rows, null, 2)}\n`;
-  const w = Math.max(...rows.map((r) => r.id.length + r.variant.length + 3));
-  return (
-    rows
-      .map((r) => {
-        const unit = r.sshdSocket ? `${r.sshdService} (socket-activated: ${r.sshdSocket})` : r.sshdService;
-        const line = `${`${r.id} [${r.variant}]`.padEnd(w)}  ${r.label}: sshd unit ${unit}, OpenSSH ${r.openssh}, sudo ${r.sudo}, packages from ${r.packages}`;
-        return [line, ...r.notes.map((n) => `${' '.repeat(w + 2)}note: ${n}`)].join('\n');
-      })
-      .join('\n') + '\n'
-  );
+  view.result(rows);
+  return 0;
 }

@@ -1,9 +1,10 @@
 // `stns-fleet render`: the complete desired content of every managed file for one OS profile, computed
 // from a directory laid out like a host's / (--root) or from the profile's stock files, written under
-// --out at each file's absolute path. Optionally the host script for that result (--script).
+// --out at each file's absolute path. Optionally the host script for that result (--script). What it did
+// goes to the render view as one result; exit 1 when the host cannot be converged.
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FleetError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { archOf, identityOf } from '../model/host-identity.js';
 import { archFromRoot } from '../facts/root-arch.js';
 import { snapshotFromRoot } from '../model/host-snapshot.js';
@@ -11,17 +12,17 @@ import { generateHostScript } from '../plan/host-script.js';
 import { loadInventoryWithWarnings } from '../inventory/load.js';
 import { formatProblem } from '../inventory/problems.js';
 import { authTokenLabel, groupNames, groupOs, hostSettingsFor, resolveSecret } from '../inventory/resolve.js';
-import { changeSymbol, fileDiff } from '../output/diff.js';
+import { hostChanges } from '../plan/changes.js';
 import { planHost, type HostPlan } from '../plan/host-plan.js';
 import { chooseProfile, profileById } from '../profiles/index.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { OsProfile } from '../profiles/types.js';
 import { desiredState, repoFiles } from '../render/desired.js';
-import { materialize, scrub, stnsSecretValues, type SecretValues } from '../render/secrets.js';
+import { materialize, stnsSecretValues, type SecretValues } from '../render/secrets.js';
 import { stockSnapshot, STOCK_DIR } from '../render/stock.js';
 import { loadTemplates } from '../render/templates.js';
 import { IDENTITY_FILES, watchFor } from '../render/watch.js';
-import { describeOutcome } from '../output/plan-summary.js';
+import type { RenderView } from '../output/views/render.js';
 
 export interface RenderOptions {
   inventory: string;
@@ -36,12 +37,6 @@ export interface RenderOptions {
   packagesPresent: boolean;
 }
 
-export interface CommandResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
 function pickGroup(inv: Inventory, profile: OsProfile, wanted: string | undefined, notes: string[]): string {
   if (wanted !== undefined) {
     groupOs(inv, wanted); // throws a clear error for an unknown group
@@ -54,28 +49,25 @@ function pickGroup(inv: Inventory, profile: OsProfile, wanted: string | undefine
   return chosen;
 }
 
-export async function renderCommand(o: RenderOptions, env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
-  const out: string[] = [];
-  const err: string[] = [];
+export async function runRender(o: RenderOptions, view: RenderView, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { inventory, warnings } = await loadInventoryWithWarnings(o.inventory);
-  for (const w of warnings) err.push(formatProblem(w));
   const notes: string[] = [];
   const wantedArch = o.arch ? archOf(o.arch) : undefined;
-  if (o.arch && wantedArch === 'other') throw new FleetError('USAGE', `unknown architecture "${o.arch}"`, { hint: 'use amd64, arm64 or armhf (or x86_64, aarch64, armv7l)' });
+  if (o.arch && wantedArch === 'other') throw new UserError(`unknown architecture "${o.arch}"`, { hint: 'use amd64, arm64 or armhf (or x86_64, aarch64, armv7l)' });
   if (o.os === 'auto' && !o.root) {
-    throw new FleetError('USAGE', 'render --os auto detects the OS from a host tree: give --root DIR', { hint: 'or name the OS, e.g. --os debian-13' });
+    throw new UserError('render --os auto detects the OS from a host tree: give --root DIR', { hint: 'or name the OS, e.g. --os debian-13' });
   }
   // A tree says what it is: its architecture from its own files (dpkg, the ELF header of /bin/sh), its OS from
   // os-release and the Raspberry Pi markers. What it says is never overridden: a contradiction is an error.
   const rootArch = o.root ? await archFromRoot(o.root) : undefined;
   if (wantedArch && rootArch && rootArch.arch !== wantedArch) {
-    throw new FleetError('RENDER', `${o.root}: --arch ${o.arch} but the tree is ${rootArch.arch} (from ${rootArch.from})`, { hint: 'leave --arch out: it is read from the tree' });
+    throw new UserError(`${o.root}: --arch ${o.arch} but the tree is ${rootArch.arch} (from ${rootArch.from})`, { hint: 'leave --arch out: it is read from the tree' });
   }
   let profile: OsProfile;
   if (o.os === 'auto') {
     const seen = identityOf(await snapshotFromRoot(o.root!, { paths: IDENTITY_FILES, dirs: [] }), wantedArch ?? rootArch?.arch ?? 'amd64');
     const chosen = chooseProfile(seen, 'auto');
-    if ('error' in chosen) throw new FleetError('RENDER', `${o.root}: ${chosen.error}`);
+    if ('error' in chosen) throw new UserError(`${o.root}: ${chosen.error}`);
     profile = chosen;
   } else {
     profile = profileById(o.os);
@@ -98,7 +90,7 @@ export async function renderCommand(o: RenderOptions, env: NodeJS.ProcessEnv = p
   const identity = identityOf(snapshot, arch, o.root ? {} : { raspberryPi: profile.id === 'raspberry-pi-os' });
   if (o.root) {
     const chosen = chooseProfile(identity, profile.id, `--os ${profile.id} was given`);
-    if ('error' in chosen) throw new FleetError('RENDER', `${o.root}: ${chosen.error}`);
+    if ('error' in chosen) throw new UserError(`${o.root}: ${chosen.error}`);
   }
 
   const ref = settings.stns.authToken;
@@ -112,6 +104,7 @@ export async function renderCommand(o: RenderOptions, env: NodeJS.ProcessEnv = p
     }
   }
   const secrets = stnsSecretValues(settings.stns.httpHeaders, token);
+  view.emitter.protect([secrets]);
 
   const desired = desiredState({
     profile,
@@ -123,34 +116,36 @@ export async function renderCommand(o: RenderOptions, env: NodeJS.ProcessEnv = p
   });
   const plan = planHost(desired, snapshot, secrets);
   const from = o.root ? o.root : profile.stockLayers(arch).map((l) => path.join(path.relative(process.cwd(), STOCK_DIR) || '.', l)).join(' + ');
-  out.push(`render: ${profile.id} (${profile.label}, ${arch}), group "${group}", current files from ${from}`);
-  for (const n of [...notes, ...desired.notes]) out.push(`  note: ${n}`);
-  await writeFiles(plan, o.out, secrets, out);
-  out.push(...describeOutcome(plan).map((l) => `  ${l}`));
-  if (o.diff) for (const c of plan.changes) if (c.action !== 'noop') out.push(fileDiff(c));
-  if (desired.packages && !o.packagesPresent) {
-    // Whether the packages are there is known only on the host: the repository files it would write first.
-    const repo = planHost({ ...desired, files: repoFiles(desired.packages) }, snapshot, {}).changes.filter((c) => c.action !== 'noop');
-    if (repo.length > 0) out.push(`  if the packages are missing, the host script first writes: ${repo.map((c) => c.file.path).join(', ')}`);
-    if (o.diff) for (const c of repo) out.push(fileDiff(c));
-  }
-  for (const w of desired.warnings) err.push(`warning: ${w}`);
-
-  if (desired.problems.length > 0) {
-    for (const p of desired.problems) err.push(`error: ${p}`);
-    if (o.script) err.push('error: no host script written: this host cannot be converged as it is');
-    return { exitCode: 1, stdout: scrub(out.join('\n'), secrets) + '\n', stderr: scrub(err.join('\n'), secrets) + '\n' };
-  }
-  if (o.script) {
+  const written = await writeFiles(plan, o.out, secrets);
+  // Whether the packages are there is known only on the host: the repository files it would write first.
+  const repo =
+    desired.packages && !o.packagesPresent ? hostChanges(planHost({ ...desired, files: repoFiles(desired.packages) }, snapshot, {})).files.filter((f) => f.action !== 'noop') : [];
+  const ok = desired.problems.length === 0;
+  if (ok && o.script) {
     await mkdir(path.dirname(path.resolve(o.script)), { recursive: true });
     await writeFile(o.script, generateHostScript(plan, templates, secrets), { mode: 0o700 });
     await chmod(o.script, 0o700);
-    out.push(`  host script: ${o.script} (mode 0700: it carries the auth token; run it as root, or with STNS_FLEET_ROOT=DIR on a tree)`);
   }
-  return { exitCode: 0, stdout: scrub(out.join('\n'), secrets) + '\n', stderr: err.length ? scrub(err.join('\n'), secrets) + '\n' : '' };
+  view.result({
+    profile: { id: profile.id, label: profile.label },
+    arch,
+    group,
+    from,
+    notes: [...notes, ...desired.notes],
+    written: { files: written, dir: o.out },
+    changes: hostChanges(plan),
+    diff: o.diff,
+    repo,
+    inventoryWarnings: warnings.map(formatProblem),
+    warnings: desired.warnings,
+    problems: desired.problems,
+    ...(o.script ? { script: o.script } : {}),
+  });
+  return ok ? 0 : 1;
 }
 
-async function writeFiles(plan: HostPlan, outDir: string, secrets: SecretValues, log: string[]): Promise<void> {
+/** Writes every file that is to exist under `outDir`; returns how many. */
+async function writeFiles(plan: HostPlan, outDir: string, secrets: SecretValues): Promise<number> {
   let n = 0;
   for (const c of plan.changes) {
     const target = path.join(outDir, c.file.path);
@@ -167,5 +162,5 @@ async function writeFiles(plan: HostPlan, outDir: string, secrets: SecretValues,
     await chmod(target, mode);
     n++;
   }
-  log.push(`  wrote ${n} file(s) under ${outDir}`);
+  return n;
 }

@@ -3,7 +3,7 @@
 // Parameter Store through the operator's credentials). Secrets stay in memory; nothing here prints them.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { FleetError } from '../errors.js';
+import { UserError } from '../errors.js';
 import type { InventoryRef } from '../plan/fleet-plan.js';
 import { loadInventoryWithWarnings } from '../inventory/load.js';
 import { formatProblem } from '../inventory/problems.js';
@@ -12,16 +12,19 @@ import type { Inventory } from '../inventory/schema.js';
 import { stnsSecretValues, type SecretValues } from '../render/secrets.js';
 import { loadTemplates, type Templates } from '../render/templates.js';
 import type { ManagedNodeAdmin, Transport } from '../transport/types.js';
+import type { Presentation } from '../output/views/view.js';
 
-export interface CommonOptions {
+/** What the fleet commands share on the command line, output aside (the view, chosen in cli/, has that). */
+export interface FleetOptions {
   inventory: string;
   profile?: string;
   region?: string;
   group?: string[];
   templates?: string;
-  json?: boolean;
-  quiet?: boolean;
 }
+
+/** The fleet options with --json and --quiet, as the command line parses them. */
+export interface CommonOptions extends FleetOptions, Presentation {}
 
 export type FleetTransport = Transport & ManagedNodeAdmin;
 export type TransportFactory = (aws: { region: string; profile?: string }) => FleetTransport;
@@ -37,13 +40,13 @@ export interface Session {
   warnings: string[];
 }
 
-export async function openSession(o: CommonOptions, makeTransport: TransportFactory): Promise<Session> {
+export async function openSession(o: FleetOptions, makeTransport: TransportFactory): Promise<Session> {
   const { inventory, warnings, text } = await loadInventoryWithWarnings(o.inventory);
   const inventoryRef = { path: path.resolve(o.inventory), sha256: createHash('sha256').update(text).digest('hex') };
   const all = groupNames(inventory);
   const groups = o.group && o.group.length > 0 ? o.group : all;
   for (const g of groups) {
-    if (!all.includes(g)) throw new FleetError('USAGE', `no group "${g}" in ${o.inventory}; groups: ${all.join(', ')}`);
+    if (!all.includes(g)) throw new UserError(`no group "${g}" in ${o.inventory}; groups: ${all.join(', ')}`);
   }
   const region = o.region ?? inventory.aws.region;
   const profile = o.profile ?? inventory.aws.profile;

@@ -1,53 +1,45 @@
 // `stns-fleet tag`: set the Name tag of every host the inventory names (src/pi/tag.ts): `names:` (ID → Name)
 // and, for Raspberry Pis, `pi.names` (serial → Name) and `pi.name_prefix`. Only hosts whose Name differs get
-// a call. Exit: 0 done or nothing to do, 2 with --dry-run when names would change, 1 when a call failed.
-import { progressMode } from '../output/progress.js';
+// a call. What happens reaches the view the CLI chose as progress events and one report. Exit: 0 done or
+// nothing to do, 2 with --dry-run when names would change, 1 when a call failed.
+import { runSteps } from '../output/progress.js';
+import type { TagView } from '../output/views/tag.js';
 import { PI_IDENTITY_LIB } from '../pi/identity-script.js';
 import { tagFleet, type TagReport } from '../pi/tag.js';
 import { loadTemplates } from '../render/templates.js';
-import type { Io } from '../output/io.js';
-import { openSession, type CommonOptions, type TransportFactory } from './session.js';
+import { openSession, type FleetOptions, type TransportFactory } from './session.js';
 
-export interface TagCliOptions extends CommonOptions {
+export interface TagCommandOptions extends FleetOptions {
   dryRun?: boolean;
 }
 
-function table(rows: string[][]): string {
-  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n');
-}
-
-const SOURCE = { names: 'names', 'pi.names': 'pi.names (serial)', 'pi.name_prefix': 'pi.name_prefix (unnamed board)' } as const;
-
-export function tagText(r: TagReport): string {
-  if (r.changes.length === 0) return 'The inventory names no host of the selected groups (see names: and pi.names in inventories/example.yaml).\n';
-  const rows = [['ID', 'GROUP', 'SERIAL', 'NAME NOW', 'NAME', 'FROM', 'ACTION']];
-  for (const c of r.changes) {
-    rows.push([c.id, c.group, c.serial ?? '-', c.current ?? '-', c.desired ?? '-', c.source ? SOURCE[c.source] : '-', c.detail ? `${c.action}: ${c.detail}` : c.action]);
-  }
-  const n = (a: string): number => r.changes.filter((c) => c.action === a).length;
-  const summary = `${n('set')} renamed, ${n('would-set')} to rename, ${n('in-sync')} already right, ${n('skipped')} skipped, ${n('failed')} failed.`;
-  return `${table(rows)}\n\n${summary}\n`;
-}
-
-export async function tagCommand(o: TagCliOptions, makeTransport: TransportFactory, io: Io): Promise<number> {
+export async function runTag(o: TagCommandOptions, makeTransport: TransportFactory, view: TagView, signal?: AbortSignal): Promise<number> {
   const s = await openSession(o, makeTransport);
   const templates = await loadTemplates(o.templates, [PI_IDENTITY_LIB]);
-  for (const w of s.warnings) io.err(`${w}\n`);
-  const quiet = progressMode(o) === 'silent';
-  const r = await tagFleet({
-    inventory: s.inventory,
-    groups: s.groups,
-    transport: s.transport,
-    templates,
-    ...(o.dryRun ? { dryRun: true } : {}),
-    onEvent: (t) => {
-      if (!quiet) io.err(`stns-fleet: ${t}\n`);
-    },
-  });
-  for (const w of r.warnings) io.err(`warning: ${w}\n`);
-  if (o.json) io.out(`${JSON.stringify(r, null, 2)}\n`);
-  else io.out(tagText(r));
+  for (const w of s.warnings) view.event({ kind: 'warning', text: w });
+  let r: TagReport = { changes: [], warnings: [] };
+  await runSteps(
+    [
+      {
+        title: `${o.dryRun ? 'Checking' : 'Setting'} the Name tags of ${s.groups.length} group(s)`,
+        run: async () => {
+          r = await tagFleet({
+            inventory: s.inventory,
+            groups: s.groups,
+            transport: s.transport,
+            templates,
+            ...(o.dryRun ? { dryRun: true } : {}),
+            ...(signal ? { signal } : {}),
+            onEvent: (text) => view.event({ kind: 'progress', text }),
+          });
+          const n = (a: string): number => r.changes.filter((c) => c.action === a).length;
+          return o.dryRun ? `Names checked: ${n('would-set')} to rename, ${n('in-sync')} already right` : `Names set: ${n('set')} renamed, ${n('failed')} failed`;
+        },
+      },
+    ],
+    view.progress,
+  );
+  view.result(r);
   if (r.changes.some((c) => c.action === 'failed')) return 1;
   return r.changes.some((c) => c.action === 'would-set') ? 2 : 0;
 }

@@ -1,33 +1,30 @@
 // `stns-fleet verify`: every reachable host must resolve the verify users through STNS (keys and passwd)
 // and run the expected keys command in sshd. Exit codes (src/exit-codes.ts): 0 every selected host passes, 3
 // every verified host passes but some were skipped or unreachable, 1 a failure, 130/143 interrupted.
-import { FleetError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { exitCode, interruptedLabel, interruption } from '../exit-codes.js';
-import type { FleetPlan } from '../plan/fleet-plan.js';
 import type { HostVerdict } from '../verify/judge.js';
 import { verifyHosts } from '../verify/run.js';
 import { verifyTargets } from '../verify/targets.js';
 import { verifyUsersOf } from '../inventory/resolve.js';
-import { USER_NAME_RE } from '../inventory/schema.js';
-import { hostLabel } from '../output/host-label.js';
-import { progressFor, runSteps, stepFailed } from '../output/progress.js';
-import { scrubbingIo, type Io } from '../output/io.js';
+import { USER_NAME_RE } from '../inventory/patterns.js';
+import { runSteps, stepFailed } from '../output/progress.js';
+import type { NotVerified, VerifyView } from '../output/views/verify.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
-import { openSession, resolveSecrets, type CommonOptions, type TransportFactory } from './session.js';
+import { openSession, resolveSecrets, type FleetOptions, type TransportFactory } from './session.js';
 
-export interface VerifyCliOptions extends CommonOptions {
+export interface VerifyCommandOptions extends FleetOptions {
   user?: string[];
 }
 
-export async function verifyCommand(o: VerifyCliOptions, makeTransport: TransportFactory, rawIo: Io, signal?: AbortSignal): Promise<number> {
+export async function runVerify(o: VerifyCommandOptions, makeTransport: TransportFactory, view: VerifyView, signal?: AbortSignal): Promise<number> {
   for (const u of o.user ?? []) {
-    if (!USER_NAME_RE.test(u)) throw new FleetError('USAGE', `--user ${JSON.stringify(u)} is not a valid user name`);
+    if (!USER_NAME_RE.test(u)) throw new UserError(`--user ${JSON.stringify(u)} is not a valid user name`);
   }
   const s = await openSession(o, makeTransport);
   const secrets = await resolveSecrets(s);
-  const io = scrubbingIo(rawIo, () => secrets.values());
-  const progress = progressFor(o, io);
-  const { plan, fleet } = await discoverAndPlan(s, secrets, progress, signal ? { signal } : {});
+  view.emitter.protect(secrets.values());
+  const { plan, fleet } = await discoverAndPlan(s, secrets, view.progress, signal ? { signal } : {});
   const usersOf = (g: string): string[] => (o.user && o.user.length > 0 ? o.user : verifyUsersOf(s.inventory, g));
   const reachable = plan.hosts.filter((h) => h.status === 'change' || h.status === 'unchanged');
   let verdicts: HostVerdict[] = [];
@@ -49,7 +46,7 @@ export async function verifyCommand(o: VerifyCliOptions, makeTransport: Transpor
           },
         },
       ],
-      progress,
+      view.progress,
     );
   }
   const planned = new Map(plan.hosts.map((h) => [h.id, h]));
@@ -61,33 +58,15 @@ export async function verifyCommand(o: VerifyCliOptions, makeTransport: Transpor
     }
   }
   const verified = new Set(verdicts.map((v) => v.id));
-  const others = plan.hosts
+  const notVerified: NotVerified[] = plan.hosts
     .filter((h) => !verified.has(h.id))
     .map((h) => (before && (h.status === 'change' || h.status === 'unchanged') ? { ...h, status: 'not verified' as const, reason: `${interruptedLabel(before)} before it was verified` } : h));
   const interrupted = interruption(signal);
-  const bad = verdicts.filter((v) => !v.ok).length;
-  const code = exitCode({
+  view.result({ verdicts, notVerified, hosts: plan.hosts, fleet, ...(interrupted ? { interrupted } : {}) });
+  return exitCode({
     interrupted,
     // A host that could not be planned cannot pass; neither can a run that verified nothing at all.
-    failed: bad > 0 || plan.hosts.some((h) => h.status === 'error') || plan.hosts.length === 0,
-    incomplete: others.length > 0,
+    failed: verdicts.some((v) => !v.ok) || plan.hosts.some((h) => h.status === 'error') || plan.hosts.length === 0,
+    incomplete: notVerified.length > 0,
   });
-  if (o.json) {
-    io.out(
-      `${JSON.stringify({ ok: verdicts.every((v) => v.ok), hosts: verdicts, notVerified: others.map(({ sealKey: _k, ...h }) => h), notFound: fleet.notFound, ...(interrupted ? { interrupted: interruptedLabel(interrupted) } : {}) }, null, 2)}\n`,
-    );
-  } else {
-    const lines: string[] = [];
-    for (const v of verdicts) {
-      const who = hostLabel(planned.get(v.id)!);
-      if (v.ok) lines.push(`ok    ${who}: ${v.users.map((u) => `${u.user} ${u.keys} key(s)`).join(', ') || 'no verify users'}; sshd → ${v.sshd.seen ?? '?'}`);
-      else lines.push(`FAIL  ${who}:`, ...v.problems.map((p) => `        ${p}`));
-    }
-    for (const h of others) lines.push(`skip  ${hostLabel(h)}: ${h.status}: ${h.reason ?? ''}`);
-    lines.push('', `Verify: ${verdicts.length - bad} passed, ${bad} failed, ${others.length} not verified.`);
-    if (plan.hosts.length === 0) lines.push('Nothing verified: the inventory selects no host.');
-    if (interrupted) lines.push(`Verify ${interruptedLabel(interrupted)}.`);
-    io.out(`${lines.join('\n')}\n`);
-  }
-  return code;
 }

@@ -10,11 +10,11 @@ import { SECRET_BEARING } from '../render/redact-stns-conf.js';
 import { redactorData } from '../host-script/redactor-data.js';
 
 export const FACTS_LIB = 'host/facts.sh';
-export const FACTS_OUT = '/var/lib/stns-fleet/facts.out';
-export const FACT_PACKAGES = ['libnss-stns-v2', 'cache-stnsd'] as const;
+const FACTS_OUT = '/var/lib/stns-fleet/facts.out';
+const FACT_PACKAGES = ['libnss-stns-v2', 'cache-stnsd'] as const;
 /** Paths whose existence matters but whose content does not. (authselect is detected from files the watch
  * lists read, /etc/authselect/authselect.conf and nsswitch.conf's header, so it needs no probe.) */
-export const FACT_PROBES = [KEY_WRAPPER, '/etc/rpi-issue', ...new Set(PROFILES.flatMap((p) => p.eicCommands))];
+const FACT_PROBES = [KEY_WRAPPER, '/etc/rpi-issue', ...new Set(PROFILES.flatMap((p) => p.eicCommands))];
 /** The device-tree model, read as a file (src/model/host-identity.ts). */
 export { PI_MODEL };
 

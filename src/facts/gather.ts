@@ -3,12 +3,13 @@
 // distinct state digest only (GetCommandInvocation), read back in chunks when it is longer than SSM returns.
 // So the cost of a plan grows with the number of distinct host states, not the number of hosts.
 import type { Templates } from '../render/templates.js';
+import { describeResult, outputOf, succeeded, type RanResult } from '../transport/result.js';
 import type { InvocationResult, RunOptions, Transport } from '../transport/types.js';
 import { factsChunkScript, factsScript } from './facts-script.js';
 import { newReportKey } from './report-key.js';
 import { factsComplete, parseFacts, parseFactsHeader, type FactsHeader, type HostState } from './facts.js';
 
-export interface HostFacts {
+interface HostFacts {
   header?: FactsHeader;
   /** The real sha256 of each secret-bearing file this host has, opened with the run's report key. */
   fullSha?: Map<string, string>;
@@ -24,7 +25,7 @@ export interface Gathered {
   fetches: number;
 }
 
-export interface GatherOptions extends RunOptions {
+interface GatherOptions extends RunOptions {
   deliveryTimeoutSeconds?: number;
   executionTimeoutSeconds?: number;
   /** States already known (e.g. from an earlier gather in the same run). */
@@ -33,12 +34,13 @@ export interface GatherOptions extends RunOptions {
 
 const CHUNK = 20_000; // under GetCommandInvocation's 24,000-character stdout limit
 
-export function describeFailure(r: InvocationResult): string {
-  const detail = r.statusDetails && r.statusDetails !== r.status ? `${r.status}/${r.statusDetails}` : r.status;
+/** Why a host gave no facts: how its command ended, and the last words of the host's complaint. */
+function describeFailure(r: InvocationResult): string {
+  const out = outputOf(r);
   // People want the host's complaint, not our protocol lines or a half-printed payload.
   const readable = (t: string): string[] => t.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('STNS_FLEET_') && l.length <= 200);
-  const tail = (readable(r.stderr).length > 0 ? readable(r.stderr) : readable(r.output)).slice(-2).join(' | ');
-  return `${detail}${r.responseCode >= 0 ? ` (exit ${r.responseCode})` : ''}${tail ? `: ${tail}` : ''}`;
+  const tail = out ? (readable(out.stderr).length > 0 ? readable(out.stderr) : readable(out.stdout)).slice(-2).join(' | ') : '';
+  return `${describeResult(r)}${tail ? `: ${tail}` : ''}`;
 }
 
 export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o: GatherOptions = {}): Promise<Gathered> {
@@ -63,13 +65,13 @@ export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o:
     },
     runOpts,
   );
-  const pending = new Map<string, InvocationResult>(); // digest → a host that has it
+  const pending = new Map<string, RanResult>(); // digest → a host that has it
   for (const r of results) {
-    if (r.status !== 'Success') {
+    if (!succeeded(r)) {
       hosts.set(r.instanceId, { error: describeFailure(r), invocation: r });
       continue;
     }
-    const header = parseFactsHeader(r.output);
+    const header = parseFactsHeader(r.stdout);
     if (!header) {
       hosts.set(r.instanceId, { error: 'the facts command printed no STNS_FLEET_FACTS header', invocation: r });
       continue;
@@ -81,8 +83,8 @@ export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o:
     }
     hosts.set(r.instanceId, { header, fullSha, invocation: r });
     if (states.has(header.digest)) continue;
-    if (factsComplete(r.output)) {
-      const s = parseFacts(r.output);
+    if (factsComplete(r.stdout)) {
+      const s = parseFacts(r.stdout);
       if ('error' in s) hosts.set(r.instanceId, { error: s.error, invocation: r });
       else states.set(s.digest, s);
     } else if (!pending.has(header.digest)) pending.set(header.digest, r);
@@ -105,7 +107,7 @@ export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o:
   return { hosts, states, fetches };
 }
 
-async function readFullFacts(tr: Transport, r: InvocationResult, o: RunOptions): Promise<string | { error: string }> {
+async function readFullFacts(tr: Transport, r: RanResult, o: RunOptions): Promise<string | { error: string }> {
   const first = await tr.fullOutput(r.commandId, r.instanceId);
   if (factsComplete(first.stdout)) return first.stdout;
   // Longer than SSM keeps: read the saved copy back in chunks from this one host.
@@ -116,8 +118,8 @@ async function readFullFacts(tr: Transport, r: InvocationResult, o: RunOptions):
       { script: factsChunkScript(offset, CHUNK), instanceIds: [r.instanceId], comment: 'stns-fleet facts (read back)', deliveryTimeoutSeconds: 60, executionTimeoutSeconds: 60 },
       o,
     );
-    if (!c || c.status !== 'Success') return { error: `reading the facts back failed: ${c ? describeFailure(c) : 'no result'}` };
-    const part = c.truncated ? (await tr.fullOutput(c.commandId, c.instanceId)).stdout : c.output;
+    if (!c || !succeeded(c)) return { error: `reading the facts back failed: ${c ? describeFailure(c) : 'no result'}` };
+    const part = c.truncated ? (await tr.fullOutput(c.commandId, c.instanceId)).stdout : c.stdout;
     text += part;
     if (part.length < CHUNK) break;
   }

@@ -4,7 +4,7 @@
 // process, so the ciphertext in SSM's command output is useless once the run is over.
 import { constants, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
 
-export interface ReportKey {
+interface ReportKey {
   /** PEM (SubjectPublicKeyInfo), as `openssl pkeyutl -pubin -inkey` reads it on every OpenSSL from 1.0.2. */
   publicPem: string;
   /** A host's answer (base64 of RSA-OAEP with SHA-1, pkeyutl's default) → the sha256 it sealed, or undefined. */

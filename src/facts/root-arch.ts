@@ -8,7 +8,7 @@ import path from 'node:path';
 import { archOf } from '../model/host-identity.js';
 import type { Arch } from '../profiles/types.js';
 
-export interface RootArch {
+interface RootArch {
   arch: Arch;
   /** Where it was read, for messages (e.g. "var/lib/dpkg/status"). */
   from: string;

@@ -22,10 +22,6 @@ export function formatProblem(p: Problem): string {
   return `${where}${sev}${path} ${p.message}`;
 }
 
-export function formatProblems(problems: readonly Problem[]): string[] {
-  return problems.map(formatProblem);
-}
-
 export function errorsOf(problems: readonly Problem[]): Problem[] {
   return problems.filter((p) => p.severity === 'error');
 }
@@ -50,6 +46,9 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
     .map(({ p }) => p);
 }
 
+/** A field's place in the inventory: keys and list indexes from the document down. */
+export type Path = readonly (string | number)[];
+
 const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** `['groups', 'web', 'targets', 1]` → `groups.web.targets[1]`; odd keys are quoted: `http_headers["X.Y"]`. */
@@ -67,7 +66,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Levenshtein distance, for did-you-mean suggestions. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;

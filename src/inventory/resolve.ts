@@ -1,7 +1,7 @@
 // From a validated inventory to what the rest of stns-fleet consumes: per-group HostSettings (the top level
 // deep-merged with the group's overrides), targets, OS choice, rollout and verify settings, and secrets.
 
-import { FleetError } from '../errors.js';
+import { UserError } from '../errors.js';
 import {
   DEFAULT_STNS_OPTIONS,
   STNS_OPTION_KEYS,
@@ -10,7 +10,8 @@ import {
   type StnsOptions,
   type StnsSettings,
 } from '../model/settings.js';
-import type { Amount, Inventory, InventoryGroup, InventoryOs } from './schema.js';
+import type { Amount } from './fields.js';
+import type { Inventory, InventoryGroup, InventoryOs } from './schema.js';
 
 export function groupNames(inv: Inventory): string[] {
   return Object.keys(inv.groups);
@@ -19,7 +20,7 @@ export function groupNames(inv: Inventory): string[] {
 function groupOf(inv: Inventory, group: string): InventoryGroup {
   const g = Object.hasOwn(inv.groups, group) ? inv.groups[group] : undefined;
   if (g === undefined) {
-    throw new FleetError('USAGE', `no group "${group}" in ${inv.source ?? 'the inventory'}; groups: ${groupNames(inv).join(', ')}`);
+    throw new UserError(`no group "${group}" in ${inv.source ?? 'the inventory'}; groups: ${groupNames(inv).join(', ')}`);
   }
   return g;
 }
@@ -73,7 +74,7 @@ export function hostSettingsFor(inv: Inventory, group: string): HostSettings {
   };
 }
 
-export interface GroupTargets {
+interface GroupTargets {
   /** EC2 instance IDs (i-…) and managed node IDs (mi-…), in file order. */
   ids: string[];
   /** One entry per `{tags: …}` selector; every value normalised to a list (a host matches any listed value). */
@@ -103,7 +104,7 @@ export function verifyUsersOf(inv: Inventory, group: string): string[] {
   return [...(groupOf(inv, group).verify?.users ?? inv.verify.users)];
 }
 
-export interface RolloutSettings {
+interface RolloutSettings {
   /** Hosts (or "N%" of them) done first, alone, before the rest. */
   canary: Amount;
   /** SSM MaxConcurrency. */
@@ -129,7 +130,7 @@ export function amountToCount(a: Amount, total: number): number {
 
 // ------------------------------------------------------------------------------------------ secrets
 
-export interface SecretResolver {
+interface SecretResolver {
   /** `what` names the secret in messages, e.g. `auth_token of group "web"`. */
   resolve(ref: SecretRef, what?: string): Promise<string>;
 }
@@ -145,16 +146,14 @@ export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv, what = 'au
     case 'env': {
       const v = env[ref.name];
       if (v === undefined || v === '') {
-        throw new FleetError('SECRET_UNRESOLVED', `environment variable ${ref.name} (${what}) is not set`, {
+        throw new UserError(`environment variable ${ref.name} (${what}) is not set`, {
           hint: v === '' ? `${ref.name} is empty; export it with the token` : `export ${ref.name}=… before running stns-fleet`,
         });
       }
       return v;
     }
     case 'ssm_parameter':
-      throw new FleetError(
-        'SECRET_UNRESOLVED',
-        `${what} is read from SSM parameter ${ref.name}, which needs AWS; it cannot be resolved offline`,
+      throw new UserError(`${what} is read from SSM parameter ${ref.name}, which needs AWS; it cannot be resolved offline`,
         { hint: 'use { env: NAME } for this token to work without AWS' },
       );
   }

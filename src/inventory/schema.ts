@@ -1,128 +1,31 @@
-// The inventory file format, version 1, as a zod schema. Objects are strict everywhere (an unknown key is a
-// mistake we report, not something we silently ignore). Messages that need to know what the field *means*
-// live here; structural messages (missing key, wrong type, unknown key) are worded by load.ts.
-//
-// Rules that span several fields (https-only endpoints, the plaintext-token opt-in, a host listed twice)
-// are checked in load.ts on the YAML tree, so they are reported even when other parts of the file are invalid.
+// The inventory file format, version 1, as a zod schema: the shape (sections, groups, targets) built from the
+// field types of fields.ts, with the rules that span fields (rules.ts) as a refinement of the whole.
+// Objects are strict everywhere (an unknown key is a mistake we report, not something we silently ignore).
+// Messages that need to know what a field means live with the field; structural messages (missing key, wrong
+// type, unknown key) are worded by issues.ts.
 
 import * as z from 'zod';
-import { DEFAULT_PACKAGE_REPOSITORY, type SecretRef } from '../model/settings.js';
+import { DEFAULT_PACKAGE_REPOSITORY } from '../model/settings.js';
 import { OS_PROFILE_IDS } from '../profiles/ids.js';
+import {
+  absolutePath,
+  amount,
+  HttpHeadersSchema,
+  httpUrl,
+  keysCommandUser,
+  nodeName,
+  nonNegInt,
+  packageRelease,
+  packageRepository,
+  SecretRefSchema,
+  str,
+  umask,
+  userName,
+} from './fields.js';
+import { GROUP_NAME_RE, HOST_ID_RE, IAM_ROLE_RE, isHostId, PI_NAME_PREFIX_RE, PI_SERIAL_RE, REGION_RE } from './patterns.js';
+import { inventoryRules, runRulesWhen } from './rules.js';
 
-// ---------------------------------------------------------------------------------------------- patterns
-
-export const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-export const EC2_INSTANCE_ID_RE = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
-export const MANAGED_NODE_ID_RE = /^mi-[0-9a-f]{17}$/;
-export const GROUP_NAME_RE = /^[a-z0-9][a-z0-9_-]*$/;
-/** STNS's own rule for user names. */
-export const USER_NAME_RE = /^[a-zA-Z][a-zA-Z0-9_-]{0,31}$/;
-export const SSM_PARAMETER_NAME_RE = /^[a-zA-Z0-9_.\-/]{1,2048}$/;
-export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const UMASK_RE = /^[0-7]{3,4}$/;
-export const PERCENT_RE = /^(\d{1,3})%$/;
-/** RFC 7230 token: what an HTTP header name may contain. */
-const HEADER_NAME_RE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-/** A POSIX account name, loose enough for sshd's AuthorizedKeysCommandUser. */
-const SYSTEM_USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
-
-/** Is `s` a well-formed EC2 instance or managed node ID? */
-export function isHostId(s: string): boolean {
-  return EC2_INSTANCE_ID_RE.test(s) || MANAGED_NODE_ID_RE.test(s);
-}
-
-const str = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-
-// ------------------------------------------------------------------------------------------ small pieces
-
-const nonNegInt = z.int().min(0, { error: 'must be a whole number >= 0' });
-const absolutePath = z
-  .string()
-  .refine((s) => s.startsWith('/'), { error: (iss) => `${str(iss.input)} is not an absolute path (it must start with /)` });
-
-function httpUrl(what: string, example: string) {
-  return z.string().refine(
-    (s) => {
-      try {
-        const u = new URL(s);
-        return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
-      } catch {
-        return false;
-      }
-    },
-    { error: (iss) => `${str(iss.input)} is not a valid ${what} URL (expected something like ${example})` },
-  );
-}
-
-/** The STNS package repository: what apt/yum trust for root-run packages, so only a canonical https URL with
- * nothing a list or repo file could be split on (no whitespace or control characters, no query, fragment or
- * credentials). The value used is the URL as parsed (URL.href): what was checked is what gets written. */
-const packageRepository = z
-  .string()
-  .refine(
-    (s) => {
-      if (/[\s\p{Cc}]/u.test(s)) return false;
-      try {
-        const u = new URL(s);
-        return u.protocol === 'https:' && u.hostname !== '' && !u.username && !u.password && !u.search && !u.hash && !s.includes('#');
-      } catch {
-        return false;
-      }
-    },
-    { error: (iss) => `${str(iss.input)} is not a canonical https URL without spaces, query, fragment or credentials (expected something like ${DEFAULT_PACKAGE_REPOSITORY})` },
-  )
-  .transform((s) => new URL(s).href);
-
-/** The STNS repository release to install from (stns.package_release): an apt codename (bookworm, noble, …) or a
- * yum tree name (el9, el7, amzn2). It is written into an apt list line and a yum baseurl, so lowercase letters and
- * digits only: nothing a list or repo file could be split on. Which values fit which host is checked per host
- * (src/profiles/package-releases.ts), where the OS is known. */
-const packageRelease = z
-  .string()
-  .regex(/^[a-z][a-z0-9]{1,31}$/, {
-    error: (iss) =>
-      `${str(iss.input)} is not an STNS repository release: an apt codename such as bookworm or noble, or el9, el7 or amzn2 (lowercase letters and digits)`,
-  });
-
-/** `{ssm_parameter: NAME}`, `{env: NAME}` or a plain string (the plaintext opt-in is checked in load.ts). */
-const SecretRefObject = z
-  .strictObject({
-    // Never echo these values: people paste tokens into the wrong field.
-    ssm_parameter: z
-      .string()
-      .regex(SSM_PARAMETER_NAME_RE, {
-        error: 'ssm_parameter must be an SSM parameter name such as /stns/prod/auth-token (letters, digits, _ . - /)',
-      })
-      .optional(),
-    env: z
-      .string()
-      .regex(ENV_NAME_RE, {
-        error: 'env must name an environment variable such as STNS_AUTH_TOKEN (letters, digits and _, not starting with a digit)',
-      })
-      .optional(),
-  })
-  .superRefine((v, ctx) => {
-    const n = (v.ssm_parameter === undefined ? 0 : 1) + (v.env === undefined ? 0 : 1);
-    if (n !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          n === 0
-            ? 'auth_token needs one of ssm_parameter or env, e.g. { ssm_parameter: /stns/prod/auth-token }'
-            : 'auth_token takes either ssm_parameter or env, not both',
-      });
-    }
-  });
-
-const SecretRefSchema = z
-  .union([z.string(), SecretRefObject], {
-    error: 'auth_token must be { ssm_parameter: NAME } or { env: NAME } (or, with allow_plaintext_token: true, the token as a string)',
-  })
-  .transform((v): SecretRef => {
-    if (typeof v === 'string') return { kind: 'plaintext', value: v };
-    if (v.ssm_parameter !== undefined) return { kind: 'ssm_parameter', name: v.ssm_parameter };
-    return { kind: 'env', name: v.env ?? '' };
-  });
+// ------------------------------------------------------------------------------------------ stns
 
 /** Scalar stns.conf options (StnsOptions in model/settings.ts), flat under `stns:`. */
 const stnsOptionShape = {
@@ -146,96 +49,48 @@ const TlsSchema = z.strictObject({
   key: absolutePath.optional(),
 });
 
-const HttpHeadersSchema = z.record(
-  z.string().regex(HEADER_NAME_RE, { error: (iss) => `${str(iss.input)} is not a valid HTTP header name` }),
-  // Values may be credentials: never echoed.
-  z.string().refine((s) => !/[\r\n]/.test(s), { error: 'an HTTP header value cannot contain a line break' }),
+// Descriptions (.describe) are for the JSON Schema: what an editor shows on hover.
+const apiEndpoint = httpUrl('STNS API', 'https://stns.example.com/v1').describe(
+  'STNS API base URL, e.g. https://stns.example.com/v1; https only unless allow_insecure_http is true',
 );
-
-/** Every key the `stns:` section accepts, top level or per group. Top level adds requirement and defaults. */
-const stnsShape = {
-  api_endpoint: httpUrl('STNS API', 'https://stns.example.com/v1'),
-  allow_insecure_http: z.boolean(),
-  auth_token: SecretRefSchema,
-  allow_plaintext_token: z.boolean(),
-  ...stnsOptionShape,
-  tls: TlsSchema,
-  http_headers: HttpHeadersSchema,
-  cached: z.strictObject({ enable: z.boolean(), prefetch: z.boolean().optional() }),
-  package_repository: packageRepository,
-  package_release: packageRelease,
-};
+const allowInsecureHttp = z.boolean().describe('true allows an http:// api_endpoint');
+const authToken = SecretRefSchema.describe(
+  '{ ssm_parameter: NAME } or { env: NAME }, read when rendering; a plain string only with allow_plaintext_token: true',
+);
+const allowPlaintextToken = z.boolean().describe('true allows auth_token as a plain string stored in this file (warned about)');
 
 const TopStnsSchema = z.strictObject({
-  api_endpoint: stnsShape.api_endpoint,
-  allow_insecure_http: stnsShape.allow_insecure_http.default(false),
-  auth_token: stnsShape.auth_token.optional(),
-  allow_plaintext_token: stnsShape.allow_plaintext_token.default(false),
+  api_endpoint: apiEndpoint,
+  allow_insecure_http: allowInsecureHttp.default(false),
+  auth_token: authToken.optional(),
+  allow_plaintext_token: allowPlaintextToken.default(false),
   ...stnsOptionShape,
   tls: TlsSchema.optional(),
   http_headers: HttpHeadersSchema.optional(),
   cached: z
     .strictObject({ enable: z.boolean().default(true), prefetch: z.boolean().optional() })
     .default({ enable: true }),
-  package_repository: stnsShape.package_repository.default(DEFAULT_PACKAGE_REPOSITORY),
-  package_release: stnsShape.package_release.optional(),
-});
+  package_repository: packageRepository.default(DEFAULT_PACKAGE_REPOSITORY),
+  package_release: packageRelease.optional(),
+}).describe('How every host reaches the STNS server; groups may override any key');
 
 /** A group's `stns:` override: any subset of the top-level keys, no defaults (they would mask the top level). */
 const GroupStnsSchema = z.strictObject({
-  api_endpoint: stnsShape.api_endpoint.optional(),
-  allow_insecure_http: stnsShape.allow_insecure_http.optional(),
-  auth_token: stnsShape.auth_token.optional(),
-  allow_plaintext_token: stnsShape.allow_plaintext_token.optional(),
+  api_endpoint: apiEndpoint.optional(),
+  allow_insecure_http: allowInsecureHttp.optional(),
+  auth_token: authToken.optional(),
+  allow_plaintext_token: allowPlaintextToken.optional(),
   ...stnsOptionShape,
   tls: TlsSchema.optional(),
   http_headers: HttpHeadersSchema.optional(),
   cached: z.strictObject({ enable: z.boolean().optional(), prefetch: z.boolean().optional() }).optional(),
-  package_repository: stnsShape.package_repository.optional(),
-  package_release: stnsShape.package_release.optional(),
-});
-
-const umask = z
-  .string({
-    error: (iss) =>
-      typeof iss.input === 'number'
-        ? `umask must be a quoted string such as "0022" (YAML reads an unquoted 0022 as the number 22)`
-        : undefined,
-  })
-  .regex(UMASK_RE, { error: (iss) => `umask ${str(iss.input)} must be 3 or 4 octal digits, such as "0022"` });
-
-const keysCommandUser = z
-  .string()
-  .regex(SYSTEM_USER_RE, { error: (iss) => `${str(iss.input)} is not a valid Linux user name` });
-
-const userName = z
-  .string()
-  .regex(USER_NAME_RE, {
-    error: (iss) =>
-      `${str(iss.input)} is not a valid STNS user name (a letter, then up to 31 letters, digits, _ or -)`,
-  });
-
-/** `N` (a whole number >= min) or `"N%"` (a percentage in pctMin..100), as SSM's MaxConcurrency/MaxErrors. */
-export function amount(key: string, min: number, pctMin: number, example: string) {
-  const expected = `${key} must be a whole number >= ${min} or a percentage from "${pctMin}%" to "100%" (e.g. ${example})`;
-  return z.union([z.int(), z.string()], { error: expected }).superRefine((v, ctx) => {
-    if (typeof v === 'number') {
-      if (v < min) ctx.addIssue({ code: 'custom', message: expected });
-      return;
-    }
-    const m = PERCENT_RE.exec(v);
-    const pct = m ? Number(m[1]) : NaN;
-    if (!(pct >= pctMin && pct <= 100)) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a valid percentage: ${expected}` });
-    }
-  });
-}
-export type Amount = number | `${number}%`;
+  package_repository: packageRepository.optional(),
+  package_release: packageRelease.optional(),
+}).describe('Overrides of the top-level stns keys for this group, merged key by key');
 
 // ------------------------------------------------------------------------------------------ targets
 
-const HostIdSchema = z.string().superRefine((s, ctx) => {
-  if (isHostId(s)) return;
+function hostIdMessage(s: string): string {
   let message: string;
   if (s.startsWith('mi-')) {
     message = `${s} is not a managed node ID (mi- followed by 17 hex digits)`;
@@ -245,8 +100,11 @@ const HostIdSchema = z.string().superRefine((s, ctx) => {
     message = `${JSON.stringify(s)} is not an EC2 instance ID (i- + 8 or 17 hex digits) or a managed node ID (mi- + 17 hex digits); to select hosts by tag write { tags: { Key: value } }`;
   }
   if (s !== s.toLowerCase() && isHostId(s.toLowerCase())) message += '; AWS IDs use lowercase hex';
-  ctx.addIssue({ code: 'custom', message });
-});
+  return message;
+}
+
+// A regex, not a refinement, so that the JSON Schema carries the pattern too.
+const HostIdSchema = z.string().regex(HOST_ID_RE, { error: (iss) => hostIdMessage(String(iss.input)) });
 
 const tagValue = z.string().max(256, { error: 'a tag value is at most 256 characters' });
 
@@ -274,36 +132,10 @@ const TargetSchema = z.union([HostIdSchema, TagSelectorSchema], {
   error: 'a target is an instance ID string (i-… or mi-…) or a tag selector { tags: { Key: value } }',
 });
 
-// ------------------------------------------------------------------------------------------ sections
-
-const OS_CHOICES = ['auto', ...OS_PROFILE_IDS] as const;
-
-const PamSchema = z.strictObject({
-  mkhomedir: z.boolean().default(true),
-  umask: umask.default('0022'),
-});
-const SshdSchema = z.strictObject({
-  keys_command_user: keysCommandUser.default('root'),
-});
-const VerifySchema = z.strictObject({
-  users: z.array(userName).default([]),
-});
+const NO_TARGETS = 'this group has no targets; list instance IDs or tag selectors';
 
 // ------------------------------------------------------------------------------------------ Raspberry Pi
 // Used by reactivate / tag / image-prep (src/pi/) and harden_sudo (src/render/sudoers.ts). All optional.
-
-/** A Raspberry Pi SoC serial as /proc/cpuinfo shows it (up to 16 hex digits). */
-export const PI_SERIAL_RE = /^[0-9a-fA-F]{1,16}$/;
-/** A Name tag value stns-fleet sets; also valid as SSM's DefaultInstanceName. */
-export const NODE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}$/;
-/** An IAM role name (CreateActivation takes the name, not the ARN). */
-const IAM_ROLE_RE = /^[\w+=,.@-]{1,64}$/;
-
-const nodeName = z
-  .string()
-  .regex(NODE_NAME_RE, {
-    error: (iss) => `${str(iss.input)} is not a usable Name: a letter or digit, then up to 127 of letters, digits and _ . : / = + @ -`,
-  });
 
 const PiSchema = z.strictObject({
   iam_role: z
@@ -320,78 +152,111 @@ const PiSchema = z.strictObject({
     .optional(),
   name_prefix: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: (iss) => `name_prefix ${str(iss.input)} must be letters, digits, _ . - (up to 32)` })
+    .regex(PI_NAME_PREFIX_RE, { error: (iss) => `name_prefix ${str(iss.input)} must be letters, digits, _ . - (up to 32)` })
     .optional(),
   new_machine_id: z.boolean().optional(),
   new_host_keys: z.boolean().optional(),
 });
 
 const NodeNamesSchema = z.record(
-  z.string().refine(isHostId, { error: (iss) => `${str(iss.input)} is not an EC2 instance ID (i-…) or managed node ID (mi-…)` }),
+  z.string().regex(HOST_ID_RE, { error: (iss) => `${str(iss.input)} is not an EC2 instance ID (i-…) or managed node ID (mi-…)` }),
   nodeName,
 );
 
-const GroupSchema = z.strictObject({
-  os: z
-    .enum(OS_CHOICES, {
-      error: (iss) =>
-        typeof iss.input === 'string'
-          ? `unknown OS ${JSON.stringify(iss.input)}; expected auto or one of: ${OS_PROFILE_IDS.join(', ')}`
-          : undefined,
-    })
-    .default('auto'),
-  targets: z.array(TargetSchema).min(1, { error: 'this group has no targets; list instance IDs or tag selectors' }),
-  stns: GroupStnsSchema.optional(),
-  pam: z.strictObject({ mkhomedir: z.boolean().optional(), umask: umask.optional() }).optional(),
-  sshd: z.strictObject({ keys_command_user: keysCommandUser.optional() }).optional(),
-  verify: z.strictObject({ users: z.array(userName) }).optional(),
-  // Raspberry Pi fleet settings (src/pi/settings.ts) and sudo hardening (src/render/sudoers.ts).
-  pi: PiSchema.optional(),
-  names: NodeNamesSchema.optional(),
-  harden_sudo: z.boolean().optional(),
-});
+// ------------------------------------------------------------------------------------------ groups
 
-export const InventorySchema = z.strictObject({
-  version: z.literal(1, {
-    error: (iss) =>
-      iss.input === undefined
-        ? undefined
-        : typeof iss.input === 'string' && iss.input.trim() === '1'
-          ? 'version must be the number 1, not a string (write version: 1)'
-          : `unsupported inventory version ${str(iss.input)}; this stns-fleet understands version 1`,
-  }),
-  aws: z.strictObject({
-    region: z
-      .string()
-      .regex(REGION_RE, { error: (iss) => `${str(iss.input)} is not an AWS region name (such as ap-northeast-1)` }),
-    profile: z.string().min(1, { error: 'profile cannot be empty (remove the key to use the default credentials)' }).optional(),
-  }),
-  stns: TopStnsSchema,
-  pam: PamSchema.default({ mkhomedir: true, umask: '0022' }),
-  sshd: SshdSchema.default({ keys_command_user: 'root' }),
-  rollout: z
-    .strictObject({
-      canary: amount('canary', 0, 1, '1 or "5%"').default(1),
-      max_concurrency: amount('max_concurrency', 1, 1, '10 or "10%"').default('10%'),
-      max_errors: amount('max_errors', 0, 0, '0 or "5%"').default(0),
-    })
-    .default({ canary: 1, max_concurrency: '10%', max_errors: 0 }),
-  verify: VerifySchema.default({ users: [] }),
-  harden_sudo: z.boolean().default(false),
-  groups: z
-    .record(
-      z.string().regex(GROUP_NAME_RE, {
+const OS_CHOICES = ['auto', ...OS_PROFILE_IDS] as const;
+
+const GroupSchema = z.strictObject(
+  {
+    os: z
+      .enum(OS_CHOICES, {
         error: (iss) =>
-          `group name ${str(iss.input)} must be lowercase letters, digits, - and _, starting with a letter or digit`,
-      }),
-      GroupSchema,
-    )
-    .superRefine((groups, ctx) => {
-      if (Object.keys(groups).length === 0) {
-        ctx.addIssue({ code: 'custom', message: 'the fleet is empty: define at least one group with targets' });
-      }
-    }),
-});
+          typeof iss.input === 'string'
+            ? `unknown OS ${JSON.stringify(iss.input)}; expected auto or one of: ${OS_PROFILE_IDS.join(', ')}`
+            : undefined,
+      })
+      .default('auto')
+      .describe('The OS profile of the hosts, or auto to detect it on each host'),
+    targets: z
+      .array(TargetSchema, { error: (iss) => (iss.input === null ? NO_TARGETS : undefined) })
+      .min(1, { error: NO_TARGETS })
+      .describe('EC2 instance IDs (i-…), managed node IDs (mi-…) or tag selectors { tags: { Key: value } }'),
+    stns: GroupStnsSchema.optional(),
+    pam: z.strictObject({ mkhomedir: z.boolean().optional(), umask: umask.optional() }).optional(),
+    sshd: z.strictObject({ keys_command_user: keysCommandUser.optional() }).optional(),
+    verify: z.strictObject({ users: z.array(userName) }).optional(),
+    // Raspberry Pi fleet settings (src/pi/settings.ts) and sudo hardening (src/render/sudoers.ts).
+    pi: PiSchema.optional(),
+    names: NodeNamesSchema.optional(),
+    harden_sudo: z.boolean().optional(),
+  },
+  { error: (iss) => (iss.code === 'invalid_type' && iss.input === null ? 'this group is empty; it needs at least targets' : undefined) },
+);
+
+const EMPTY_FLEET = 'the fleet is empty: define at least one group with targets';
+
+// ------------------------------------------------------------------------------------------ the inventory
+
+export const InventorySchema = z
+  .strictObject({
+    version: z.literal(1, {
+      error: (iss) =>
+        iss.input === undefined
+          ? undefined
+          : typeof iss.input === 'string' && iss.input.trim() === '1'
+            ? 'version must be the number 1, not a string (write version: 1)'
+            : `unsupported inventory version ${str(iss.input)}; this stns-fleet understands version 1`,
+    }).describe('The inventory format version; only 1 exists'),
+    aws: z.strictObject({
+      region: z
+        .string()
+        .regex(REGION_RE, { error: (iss) => `${str(iss.input)} is not an AWS region name (such as ap-northeast-1)` }),
+      profile: z
+        .string()
+        .min(1, { error: 'profile cannot be empty (remove the key to use the default credentials)' })
+        .describe("A named profile from ~/.aws/config (default: the SDK's credential chain)")
+        .optional(),
+    }).describe('Where the fleet lives: the AWS region of the hosts and of SSM Run Command'),
+    stns: TopStnsSchema,
+    pam: z
+      .strictObject({ mkhomedir: z.boolean().default(true), umask: umask.default('0022') })
+      .default({ mkhomedir: true, umask: '0022' })
+      .describe('PAM integration: home directories created at first login (pam_mkhomedir) and their umask'),
+    sshd: z
+      .strictObject({ keys_command_user: keysCommandUser.default('root') })
+      .default({ keys_command_user: 'root' })
+      .describe('sshd integration: the AuthorizedKeysCommandUser of the STNS key lookup'),
+    rollout: z
+      .strictObject({
+        canary: amount('canary', 0, 1, '1 or "5%"').default(1),
+        max_concurrency: amount('max_concurrency', 1, 1, '10 or "10%"').default('10%'),
+        max_errors: amount('max_errors', 0, 0, '0 or "5%"').default(0),
+      })
+      .default({ canary: 1, max_concurrency: '10%', max_errors: 0 })
+      .describe('How apply walks the fleet: canary hosts first, then at most max_concurrency at once, stopping after max_errors failures'),
+    verify: z
+      .strictObject({ users: z.array(userName).default([]) })
+      .default({ users: [] })
+      .describe('Users that must resolve (getent) and have SSH keys on every host, checked by stns-fleet verify'),
+    harden_sudo: z
+      .boolean()
+      .default(false)
+      .describe("true takes ssm-user's sudo rights away and disables passwordless root sudo (groups may override)"),
+    groups: z
+      .record(
+        z.string().regex(GROUP_NAME_RE, {
+          error: (iss) => `group name ${str(iss.input)} must be lowercase letters, digits, - and _, starting with a letter or digit`,
+        }),
+        GroupSchema.describe('A group: hosts that share one set of settings'),
+        { error: (iss) => (iss.code === 'invalid_type' && iss.input === null ? EMPTY_FLEET : undefined) },
+      )
+      .superRefine((groups, ctx) => {
+        if (Object.keys(groups).length === 0) ctx.addIssue({ code: 'custom', message: EMPTY_FLEET });
+      })
+      .describe('At least one group, by name (lowercase letters, digits, - and _)'),
+  })
+  .superRefine(inventoryRules, { when: runRulesWhen });
 
 type Parsed = z.output<typeof InventorySchema>;
 
@@ -401,6 +266,4 @@ export type Inventory = Parsed & {
   readonly source?: string;
 };
 export type InventoryGroup = Parsed['groups'][string];
-export type TargetSpec = InventoryGroup['targets'][number];
 export type InventoryOs = InventoryGroup['os'];
-export type RolloutSpec = Parsed['rollout'];

@@ -1,28 +1,21 @@
 // Core of `stns-fleet validate -i FILE [--json]`: check an inventory offline (no secret resolved, no network).
-// Pure apart from reading the file: returns what to print and the exit code; cli/main.ts does the printing.
+// Pure apart from reading the file: returns what it found; its view (src/output/views/validate.ts) prints it.
 // A file that cannot be read throws FleetError('INVENTORY_UNREADABLE') (in --json mode too).
 
 import { parseInventory, readInventoryText } from './load.js';
-import { errorsOf, formatProblem, warningsOf, type Problem } from './problems.js';
+import { errorsOf, type Problem } from './problems.js';
 import type { Inventory } from './schema.js';
 
-export interface ValidateOutput {
-  exitCode: 0 | 1;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ValidateJson {
+export interface ValidateReport {
   file: string;
   valid: boolean;
+  /** Every problem, errors and warnings, in file order. */
   problems: Problem[];
+  /** What a valid file describes, for its one-line summary. */
+  counts?: { groups: number; ids: number; selectors: number };
 }
 
-function lines(ls: readonly string[]): string {
-  return ls.map((l) => `${l}\n`).join('');
-}
-
-function summary(inv: Inventory): string {
+function countsOf(inv: Inventory): NonNullable<ValidateReport['counts']> {
   const groups = Object.values(inv.groups);
   let ids = 0;
   let selectors = 0;
@@ -32,26 +25,12 @@ function summary(inv: Inventory): string {
       else selectors++;
     }
   }
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(groups.length, 'group')}, ${plural(ids, 'host')} by ID, ${plural(selectors, 'tag selector')}`;
+  return { groups: groups.length, ids, selectors };
 }
 
-export async function validateCommand(file: string, opts: { json: boolean }): Promise<ValidateOutput> {
-  // An unreadable file throws FleetError('INVENTORY_UNREADABLE'), in --json mode too: the CLI maps it.
+export async function validateInventory(file: string): Promise<ValidateReport> {
   const text = await readInventoryText(file);
   const { inventory, problems } = parseInventory(text, file);
   const valid = inventory !== undefined && errorsOf(problems).length === 0;
-
-  if (opts.json) {
-    const out: ValidateJson = { file, valid, problems };
-    return { exitCode: valid ? 0 : 1, stdout: `${JSON.stringify(out, null, 2)}\n`, stderr: '' };
-  }
-  if (!valid) {
-    return { exitCode: 1, stdout: '', stderr: lines(problems.map(formatProblem)) };
-  }
-  return {
-    exitCode: 0,
-    stdout: `${file}: valid (${summary(inventory)})\n`,
-    stderr: lines(warningsOf(problems).map(formatProblem)),
-  };
+  return { file, valid, problems, ...(valid ? { counts: countsOf(inventory) } : {}) };
 }

@@ -1,42 +1,41 @@
-// Unified diffs for people, of the shown forms (secrets "(sensitive)", stns.conf redacted), binary files
-// summarised, and the same text for `render --diff` and `plan`.
-import { createTwoFilesPatch } from 'diff';
+// Unified diffs for people, drawn from the plan's structured hunks (src/plan/changes.ts: of the shown forms,
+// secrets "(sensitive)", stns.conf redacted), binary files summarised; the same text for `render --diff`,
+// `plan` and the Markdown plan.
+import { formatPatch, FILE_HEADERS_ONLY } from 'diff';
+import { plannedFile, type PlannedFile } from '../plan/changes.js';
 import type { FileChange } from '../plan/host-plan.js';
+import type { PlanUnit } from '../plan/fleet-plan.js';
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: '=' } as const;
 
-export function changeSymbol(c: FileChange): string {
-  return SYMBOL[c.action];
+export function changeSymbol(f: Pick<PlannedFile, 'action'>): string {
+  return SYMBOL[f.action];
 }
 
-function isText(b: Buffer | null): boolean {
-  return b === null || !b.includes(0);
-}
-
-export function fileDiff(c: FileChange, context = 3): string {
-  if (c.action === 'noop') return '';
-  // Both sides are already as they may be shown (host-plan.ts: stns.conf redacted, placeholders hidden).
-  const after = c.shownAfter;
-  if (!isText(c.before) || !isText(after)) {
-    return `Binary file ${c.file.path}: ${c.beforeSha256.slice(0, 12)} → ${c.afterSha256.slice(0, 12)}\n`;
-  }
-  const before = c.before?.toString('utf8') ?? '';
-  const afterText = after?.toString('utf8') ?? '';
-  if (c.action === 'update' && before === afterText) {
-    return `--- a${c.file.path}\n+++ b${c.file.path}\n(only a secret value changes; not shown)\n`;
-  }
-  const patch = createTwoFilesPatch(
-    c.action === 'create' ? '/dev/null' : `a${c.file.path}`,
-    c.action === 'delete' ? '/dev/null' : `b${c.file.path}`,
-    before,
-    afterText,
-    undefined,
-    undefined,
-    { context },
+/** The diff of one planned file ('' when it does not change), git-style headers, ending in a newline. */
+export function formatFileDiff(f: PlannedFile): string {
+  const d = f.diff;
+  if (f.action === 'noop' || !d) return '';
+  if (d.kind === 'binary') return `Binary file ${f.path}: ${d.before} → ${d.after}\n`;
+  if (d.kind === 'secret-only') return `--- a${f.path}\n+++ b${f.path}\n(only a secret value changes; not shown)\n`;
+  return formatPatch(
+    {
+      oldFileName: f.action === 'create' ? '/dev/null' : `a${f.path}`,
+      newFileName: f.action === 'delete' ? '/dev/null' : `b${f.path}`,
+      oldHeader: undefined,
+      newHeader: undefined,
+      hunks: d.hunks,
+    },
+    FILE_HEADERS_ONLY,
   );
-  // Drop any "Index:"/"====" preamble: git-style headers are what people read.
-  return patch
-    .split('\n')
-    .filter((l, i) => !(i < 2 && (l.startsWith('Index:') || /^=+$/.test(l))))
-    .join('\n');
+}
+
+/** The diff of one file of a host plan (render, and tests that hold a HostPlan). */
+export function fileDiff(c: FileChange): string {
+  return formatFileDiff(plannedFile(c));
+}
+
+/** The diff of every file a unit changes, in plan order. */
+export function unitDiffs(u: Pick<PlanUnit, 'changes'>): string[] {
+  return (u.changes?.files ?? []).filter((f) => f.action !== 'noop').map(formatFileDiff);
 }

@@ -1,31 +1,14 @@
-// Where a fleet command writes: stdout for the report (or the one JSON document), stderr for progress and
-// warnings. Everything passes through scrub so no secret value can reach either, whatever a host printed.
-import { scrub, type SecretValues } from '../render/secrets.js';
-
+// The terminal a command's output ends on: stdout for the report (or the one JSON document), stderr for
+// progress and warnings, text only. processIo() is the real one and the only code that writes to
+// process.stdout/stderr; every byte reaches it through the Emitter (emitter.ts), which scrubs the secrets.
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** The terminal behind `err`, when it is one: the live progress renderer sizes its frames from it. */
+  tty?: { isTTY?: boolean; columns?: number; rows?: number };
   /** Asks a yes/no question on the terminal; undefined when there is no terminal to ask on. Aborting `signal`
    * (Ctrl-C, SIGTERM) ends the question: the answer is then no. */
   confirm?: (question: string, signal?: AbortSignal) => Promise<boolean>;
-  /** What out/err do to text before writing it (scrubbingIo): for text shown by other means (progress titles). */
-  scrub?: (text: string) => string;
-}
-
-export function scrubAll(text: string, secrets: Iterable<SecretValues>): string {
-  let t = text;
-  for (const s of secrets) t = scrub(t, s);
-  return t;
-}
-
-export function scrubbingIo(io: Io, secrets: () => Iterable<SecretValues>): Io {
-  const clean = (t: string): string => scrubAll(io.scrub ? io.scrub(t) : t, secrets());
-  return {
-    out: (t) => io.out(clean(t)),
-    err: (t) => io.err(clean(t)),
-    scrub: clean,
-    ...(io.confirm ? { confirm: io.confirm } : {}),
-  };
 }
 
 /** Ctrl-C read as a key, as if it were the signal: the SIGINT listeners (the command's interrupt handler) run
@@ -69,7 +52,7 @@ export function terminalConfirm(
 }
 
 export function processIo(): Io {
-  const io: Io = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+  const io: Io = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t), tty: process.stderr };
   if (process.stdin.isTTY && process.stderr.isTTY) io.confirm = terminalConfirm(process.stdin, process.stderr);
   return io;
 }

@@ -2,7 +2,9 @@
 // packages, and the redacted diff of every file; then the hosts that get nothing and why; then a summary.
 import { countByStatus, type FleetPlan, type PlanUnit } from '../plan/fleet-plan.js';
 import type { Fleet } from '../targets/fleet.js';
+import { unitDiffs } from './diff.js';
 import { hostLabel } from './host-label.js';
+import { describeChanges } from './plan-summary.js';
 
 function hostList(ids: string[], names: Map<string, string | undefined>, max = 8): string {
   const shown = ids.slice(0, max).map((id) => (names.get(id) ? `${id} (${names.get(id)})` : id));
@@ -19,17 +21,17 @@ export function planText(p: FleetPlan, fleet?: Fleet): string {
   const changing = p.units.filter((u) => u.changed && u.problems.length === 0);
   const broken = p.units.filter((u) => u.problems.length > 0);
   for (const u of changing) {
-    out.push(unitHeader(u, names), ...u.summary.map((l) => `   ${l}`));
+    out.push(unitHeader(u, names), ...(u.changes ? describeChanges(u.changes) : []).map((l) => `   ${l}`));
     for (const w of u.warnings) out.push(`   warning: ${w}`);
-    for (const n of u.notes ?? []) out.push(`   note: ${n}`);
-    out.push('', ...u.diffs.map((d) => d.trimEnd()), '');
+    for (const n of u.notes) out.push(`   note: ${n}`);
+    out.push('', ...unitDiffs(u).map((d) => d.trimEnd()), '');
   }
   for (const u of broken) {
-    out.push(unitHeader(u, names), ...u.problems.map((x) => `   error: ${x}`), ...(u.notes ?? []).map((n) => `   note: ${n}`), '');
+    out.push(unitHeader(u, names), ...u.problems.map((x) => `   error: ${x}`), ...u.notes.map((n) => `   note: ${n}`), '');
   }
   const same = p.units.filter((u) => !u.changed && u.problems.length === 0);
   if (same.length > 0) out.push(`Already converged: ${same.map((u) => `${u.id} (${u.hostIds.length} host(s))`).join(', ')}`);
-  for (const u of same) for (const n of u.notes ?? []) out.push(`   note (${u.id}): ${n}`);
+  for (const u of same) for (const n of u.notes) out.push(`   note (${u.id}): ${n}`);
   const other = p.hosts.filter((h) => h.status === 'skipped' || h.status === 'unreachable' || (h.status === 'error' && !broken.some((u) => u.id === h.unit)));
   if (other.length > 0) {
     out.push('', 'Not planned:');
@@ -44,7 +46,7 @@ export function planText(p: FleetPlan, fleet?: Fleet): string {
   return `${out.join('\n').replace(/^\n+/, '')}\n`;
 }
 
-/** The plan as JSON for machines: everything but the host-script drafts. */
+/** The plan as JSON for machines: everything but the host-script drafts (and the hosts' seal keys). */
 export function planJson(p: FleetPlan, fleet?: Fleet): unknown {
   return {
     summary: countByStatus(p),

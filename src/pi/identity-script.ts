@@ -3,6 +3,8 @@
 // so several polls of one ID that report different boards are the sign of a cloned registration.
 import type { Templates } from '../render/templates.js';
 import { isSealKey } from '../host-script/seal.js';
+import { describeResult, succeeded } from '../transport/result.js';
+import type { InvocationResult, Transport } from '../transport/types.js';
 import { normalizeSerial } from './settings.js';
 
 export const PI_IDENTITY_LIB = 'host/pi-identity.sh';
@@ -99,6 +101,13 @@ export function parseIdentity(output: string): BoardIdentity | { error: string }
     }
   }
   return id;
+}
+
+/** The identity an identity-script run printed (all of its stdout when SSM cut it), else why there is none. */
+export async function identityOf(tr: Pick<Transport, 'fullOutput'>, r: InvocationResult): Promise<BoardIdentity | { error: string }> {
+  if (!succeeded(r)) return { error: describeResult(r) };
+  const out = r.truncated ? (await tr.fullOutput(r.commandId, r.instanceId)).stdout : r.stdout;
+  return parseIdentity(out);
 }
 
 const ZERO_MAC = '00:00:00:00:00:00';

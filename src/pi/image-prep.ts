@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 import type { Templates } from '../render/templates.js';
 
 export const PI_IMAGE_PREP_LIB = 'host/pi-image-prep.sh';
@@ -109,7 +110,7 @@ export function checkBackupDir(root: string, backup: string): void {
       probe = up;
     }
   }
-  if (b === r || b.startsWith(`${r}${path.sep}`)) throw new Error(`the backup directory ${backup} is inside the image ${root}; it would be copied to every board`);
+  if (b === r || b.startsWith(`${r}${path.sep}`)) throw new UserError(`the backup directory ${backup} is inside the image ${root}; it would be copied to every board`);
 }
 
 /** Runs the prep script on a mounted image (as root on this machine). */

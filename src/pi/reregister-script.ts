@@ -9,7 +9,7 @@
 // image share a seal key; boards whose keys differ each find their own copy by fingerprint.
 import { shq } from '../host-script/shq.js';
 import { newRunKey, sealContent, sealFingerprint, wrapRunKey, type RunKey } from '../host-script/seal.js';
-import { MANAGED_NODE_ID_RE, REGION_RE } from '../inventory/schema.js';
+import { MANAGED_NODE_ID_RE, REGION_RE } from '../inventory/patterns.js';
 import type { Templates } from '../render/templates.js';
 
 export const PI_REREGISTER_LIB = 'host/pi-reregister.sh';

@@ -1,7 +1,7 @@
 // The inventory's Raspberry Pi settings, resolved per group (kept apart from inventory/resolve.ts): a group's
 // `pi:` section (hybrid-activation role, serial → name map, naming prefix, what a re-registration renews)
 // and its `names:` map (instance / managed-node ID → Name).
-import { FleetError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { groupNames } from '../inventory/resolve.js';
 import type { Inventory, InventoryGroup } from '../inventory/schema.js';
 
@@ -21,7 +21,7 @@ export const DEFAULT_NAME_PREFIX = 'pi';
 
 function groupOf(inv: Inventory, group: string): InventoryGroup {
   const g = Object.hasOwn(inv.groups, group) ? inv.groups[group] : undefined;
-  if (g === undefined) throw new FleetError('USAGE', `no group "${group}" in ${inv.source ?? 'the inventory'}; groups: ${groupNames(inv).join(', ')}`);
+  if (g === undefined) throw new UserError(`no group "${group}" in ${inv.source ?? 'the inventory'}; groups: ${groupNames(inv).join(', ')}`);
   return g;
 }
 

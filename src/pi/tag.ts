@@ -10,7 +10,7 @@ import { targetsOf, groupNames } from '../inventory/resolve.js';
 import type { Inventory } from '../inventory/schema.js';
 import type { Templates } from '../render/templates.js';
 import type { DiscoveredHost, ManagedNodeAdmin, Transport } from '../transport/types.js';
-import { identityScript, parseIdentity, type BoardIdentity } from './identity-script.js';
+import { identityOf, identityScript, type BoardIdentity } from './identity-script.js';
 import { boardName } from './naming.js';
 import { nodeNamesFor, normalizeSerial, piSettingsFor } from './settings.js';
 
@@ -72,9 +72,7 @@ export async function tagFleet(o: TagOptions): Promise<TagReport> {
       o.signal ? { signal: o.signal } : {},
     );
     for (const r of rs) {
-      if (r.status !== 'Success') continue;
-      const out = r.truncated ? (await tr.fullOutput(r.commandId, r.instanceId)).stdout : r.output;
-      const i = parseIdentity(out);
+      const i = await identityOf(tr, r); // a board that did not run the script cleanly is skipped below
       if (!('error' in i)) identities.set(r.instanceId, i);
     }
   }

@@ -8,7 +8,7 @@
 //   - a host whose state changed since the plan: not touched (drifted), the others go on;
 //   - a host to change now that the saved plan did not change: not touched.
 // Any refusal refuses the whole apply, before a single command is sent.
-import { FleetError } from '../errors.js';
+import { UserError } from '../errors.js';
 import type { FleetPlan, PlannedHost, PlanUnit } from './fleet-plan.js';
 import type { SavedPlan } from './plan-file.js';
 
@@ -22,7 +22,7 @@ function sameScript(a: SavedUnit, b: PlanUnit): boolean {
     a.digest === b.digest &&
     JSON.stringify(a.draft ?? null) === JSON.stringify(b.draft ?? null) &&
     JSON.stringify(a.expect) === JSON.stringify(b.expect) &&
-    JSON.stringify(a.packages) === JSON.stringify(b.packages)
+    JSON.stringify(a.changes?.packages ?? null) === JSON.stringify(b.changes?.packages ?? null)
   );
 }
 
@@ -32,7 +32,7 @@ export function bindSavedPlan(saved: SavedPlan, fresh: FleetPlan, file: string):
   const freshHosts = new Map(fresh.hosts.map((h) => [h.id, h]));
   const savedHosts = new Map(saved.hosts.map((h) => [h.id, h]));
   const refuse = (why: string): never => {
-    throw new FleetError('USAGE', `${file}: ${why}; nothing was applied`, { hint: REPLAN });
+    throw new UserError(`${file}: ${why}; nothing was applied`, { hint: REPLAN });
   };
 
   for (const h of saved.hosts) {

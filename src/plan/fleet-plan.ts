@@ -1,23 +1,23 @@
-// Facts → the fleet plan: per (group, distinct host state) one desired state, one file plan, one diff and
-// one host-script draft, shared by every host in that unit. Pure: no AWS, no I/O. The result is JSON-ready
-// so that `plan --out` can save it and `apply plan.json` can apply exactly it; it never holds a secret
-// (secret-bearing files are drafts with placeholders; hashes are of the rendered files).
+// Facts → the fleet plan: per (group, distinct host state) one desired state, one file plan, its changes as
+// data (changes.ts) and one host-script draft, shared by every host in that unit. Pure: no AWS, no I/O, no
+// text for people (the views in src/output/ draw it). The result is JSON-ready so that `plan --out` can save
+// it and `apply plan.json` can apply exactly it; it never holds a secret (secret-bearing files are drafts
+// with placeholders; hashes are of the rendered files; diffs are of the redacted forms).
 import { identityOf, isRaspberryPi } from '../model/host-identity.js';
 import { draftHostScript } from './host-script.js';
 import { groupOs, hostSettingsFor } from '../inventory/resolve.js';
 import type { Inventory } from '../inventory/schema.js';
-import { fileDiff } from '../output/diff.js';
+import { hostChanges, type HostChanges } from './changes.js';
 import { hasChanges, planHost, sha256 } from './host-plan.js';
 import { chooseProfile } from '../profiles/index.js';
 import { desiredState } from '../render/desired.js';
 import type { SecretValues } from '../render/secrets.js';
 import type { Templates } from '../render/templates.js';
-import { describeOutcome } from '../output/plan-summary.js';
 import type { HostState } from '../facts/facts.js';
 import type { Gathered } from '../facts/gather.js';
 import type { Fleet } from '../targets/fleet.js';
 
-export type HostPlanStatus = 'change' | 'unchanged' | 'skipped' | 'unreachable' | 'error';
+type HostPlanStatus = 'change' | 'unchanged' | 'skipped' | 'unreachable' | 'error';
 
 export interface PlannedHost {
   id: string;
@@ -43,16 +43,14 @@ export interface PlanUnit {
   arch: string;
   hostIds: string[];
   changed: boolean;
-  /** One line per managed file, then the effective sshd keys command and NSS order before → after. */
-  summary: string[];
-  /** Unified diffs (secrets redacted) of every file that changes. */
-  diffs: string[];
-  packages: string[];
+  /** Per managed file what happens (with the redacted diff), the effective sshd keys command and NSS order
+   * before → after, the packages. Absent when no OS profile could be chosen for the unit (see problems). */
+  changes?: HostChanges;
   problems: string[];
   warnings: string[];
   /** What needs no action but is worth knowing (package repository chosen and why, end of vendor support, what
-   * harden_sudo changes): shown for every unit, converged or not. Absent in plans saved before it existed. */
-  notes?: string[];
+   * harden_sudo changes): shown for every unit, converged or not. */
+  notes: string[];
   /** The host script without its secrets (files that carry the token are markers, sealed at apply). */
   draft?: { text: string; sealed: string[] };
   /** What verify checks after apply: sshd -T with these options must show this keys command. */
@@ -68,7 +66,7 @@ export interface InventoryRef {
 
 export interface FleetPlan {
   format: 'stns-fleet-plan';
-  version: 2;
+  version: 3;
   createdAt: string;
   inventory: InventoryRef;
   /** The groups planned (-g), so apply of a saved plan looks at the same hosts. */
@@ -77,7 +75,7 @@ export interface FleetPlan {
   hosts: PlannedHost[];
 }
 
-export interface PlanInput {
+interface PlanInput {
   inventory: Inventory;
   inventoryRef: InventoryRef;
   groups: string[];
@@ -97,7 +95,7 @@ function planUnit(i: PlanInput, group: string, state: HostState, id: string, ful
   const settings = hostSettingsFor(i.inventory, group);
   const identity = identityOf(state.snapshot, state.arch, { raspberryPi: isPi(state) });
   const files = Object.fromEntries([...state.snapshot.files].map(([p, b]) => [p, sha256(b)]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
-  const base: PlanUnit = { id, group, digest: state.digest, files, arch: state.machine, hostIds: [], changed: false, summary: [], diffs: [], packages: [], problems: [], warnings: [], notes: [], expect: { testOptions: [] } };
+  const base: PlanUnit = { id, group, digest: state.digest, files, arch: state.machine, hostIds: [], changed: false, problems: [], warnings: [], notes: [], expect: { testOptions: [] } };
   // The unit header names the group; the message names what the inventory says and what the host is.
   const chosen = chooseProfile(identity, groupOs(i.inventory, group));
   if ('error' in chosen) return { ...base, problems: [chosen.error] };
@@ -117,9 +115,7 @@ function planUnit(i: PlanInput, group: string, state: HostState, id: string, ful
     ...base,
     profile: chosen.id,
     changed,
-    summary: describeOutcome(hp),
-    diffs: hp.changes.filter((c) => c.action !== 'noop').map((c) => fileDiff(c)),
-    packages: desired.packages?.packages ?? [],
+    changes: hostChanges(hp),
     problems: desired.problems,
     warnings: desired.warnings,
     notes: desired.notes,
@@ -171,7 +167,7 @@ export function buildFleetPlan(i: PlanInput): FleetPlan {
   }
   return {
     format: 'stns-fleet-plan',
-    version: 2,
+    version: 3,
     createdAt: (i.now ?? new Date()).toISOString(),
     inventory: i.inventoryRef,
     groups: i.groups,

@@ -12,7 +12,7 @@ import { shq } from '../host-script/shq.js';
 import { redactorData } from '../host-script/redactor-data.js';
 import { sealContent, sealedDigest, sealFingerprint, wrapRunKey, type RunKey } from '../host-script/seal.js';
 
-export const CONVERGE_LIB = 'host/converge.sh';
+const CONVERGE_LIB = 'host/converge.sh';
 const SAFE_PATH = /^\/[A-Za-z0-9_.@+/-]+$/;
 
 
@@ -30,13 +30,13 @@ const sealedMarker = (i: number): string => `@@STNS_FLEET_SEALED:${i}@@`;
 const digestMarker = (i: number): string => `@@STNS_FLEET_DIGEST:${i}@@`;
 
 /** A host script with the secret-bearing files left out: no secret, safe to store and show. */
-export interface ScriptDraft {
+interface ScriptDraft {
   text: string;
   /** Rendered content (with secret placeholders) of each file the script receives sealed. */
   sealed: Buffer[];
 }
 
-export type ScriptSecrets =
+type ScriptSecrets =
   | { kind: 'inline'; values: SecretValues }
   | { kind: 'sealed'; values: SecretValues; runKey: RunKey; recipients: string[] };
 

@@ -20,7 +20,7 @@ function rpmSource(own: string, label: string, manager: 'yum' | 'dnf') {
   };
 }
 
-export const AL2_END_OF_SUPPORT =
+const AL2_END_OF_SUPPORT =
   'Amazon Linux 2 reached end of support on 2026-06-30: no more security updates from AWS. stns-fleet still ' +
   'converges it; plan a move to Amazon Linux 2023';
 

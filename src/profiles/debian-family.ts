@@ -5,7 +5,7 @@ import { aptRelease } from './package-releases.js';
 import type { Arch, HostIdentity, OsProfile, PackageSource } from './types.js';
 
 /** Architectures the STNS apt repository builds (STNS/package assets/conf/distributions). */
-export const STNS_APT_ARCHES: readonly Arch[] = ['amd64', 'arm64'];
+const STNS_APT_ARCHES: readonly Arch[] = ['amd64', 'arm64'];
 
 export const debianPam: OsProfile['pam'] = {
   file: '/etc/pam.d/sshd',
@@ -41,7 +41,7 @@ export function aptSource(codename: string) {
   };
 }
 
-export function osIs(identity: HostIdentity, id: string, version: string): boolean {
+function osIs(identity: HostIdentity, id: string, version: string): boolean {
   return identity.osRelease['ID'] === id && identity.osRelease['VERSION_ID'] === version;
 }
 

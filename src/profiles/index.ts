@@ -1,5 +1,5 @@
 // The profile registry, and detection from a host's identity (never from the inventory's word alone).
-import { FleetError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { amazonLinux2, amazonLinux2023 } from './amazon-linux.js';
 import { debian11, debian12, debian13 } from './debian.js';
 import { OS_PROFILE_IDS, type OsProfileId } from './ids.js';
@@ -23,7 +23,7 @@ export const PROFILES: readonly OsProfile[] = [
 export function profileById(id: string): OsProfile {
   const p = PROFILES.find((x) => x.id === id);
   if (!p) {
-    throw new FleetError('PROFILE_UNKNOWN', `unknown OS "${id}"`, { hint: `known: ${OS_PROFILE_IDS.join(', ')}` });
+    throw new UserError(`unknown OS "${id}"`, { hint: `known: ${OS_PROFILE_IDS.join(', ')}` });
   }
   return p;
 }

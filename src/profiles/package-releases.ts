@@ -1,5 +1,5 @@
 // Which STNS package repository a host installs from. Upstream (STNS/package, unchanged since 2024-10; see
-// shared/reference/stns-client.md) builds:
+// docs/reference/stns-client.md) builds:
 //   apt  https://repo.stns.jp/<codename>/ stns <codename>   focal jammy noble bullseye bookworm, amd64 and arm64 only
 //   yum  centos/<arch>/7 (el7), centos/<arch>/2 (the el7 builds, for Amazon Linux 2), almalinux/<arch>/9 (el9)
 // and nothing for Debian 13 (trixie), Ubuntu 26.04 (resolute) or Amazon Linux 2023, nor for armhf. For those
@@ -13,10 +13,10 @@
 // newer than the host's.
 
 /** Apt codenames the STNS repository builds. */
-export const APT_RELEASES_BUILT: readonly string[] = ['focal', 'jammy', 'noble', 'bullseye', 'bookworm'];
+const APT_RELEASES_BUILT: readonly string[] = ['focal', 'jammy', 'noble', 'bullseye', 'bookworm'];
 
 /** The yum trees, by the name `stns.package_release` uses for them. */
-export const RPM_RELEASES: Readonly<Record<string, string>> = {
+const RPM_RELEASES: Readonly<Record<string, string>> = {
   el9: 'almalinux/$basearch/9',
   el7: 'centos/$basearch/7',
   amzn2: 'centos/$basearch/2',
@@ -31,7 +31,7 @@ export const NEAREST_RELEASE: Readonly<Record<string, { release: string; why: st
 
 const OVERRIDE = 'set stns.package_release for the group to choose another';
 
-export type ReleaseChoice = { release: string; note?: string } | { unsupported: string };
+type ReleaseChoice = { release: string; note?: string } | { unsupported: string };
 
 function mapped(own: string, label: string): ReleaseChoice {
   const near = NEAREST_RELEASE[own];

@@ -24,7 +24,7 @@ export type PackageSource =
   | { manager: 'yum' | 'dnf'; path: string; release: string; note?: string };
 
 /** A stock tree of a profile (stock/<layer>, later layers over earlier ones): a release or an image flavour. */
-export interface StockVariant {
+interface StockVariant {
   id: string;
   description: string;
   layers(arch: Arch): string[];

@@ -40,7 +40,7 @@ export interface DesiredState {
   notes: string[];
 }
 
-export interface DesiredInput {
+interface DesiredInput {
   profile: OsProfile;
   identity: HostIdentity;
   snapshot: HostSnapshot;

@@ -1,11 +1,12 @@
 // How a host gets libnss-stns-v2 (and cache-stnsd when the cache daemon is on): the STNS repository
 // definition, its signing key (shipped in templates/keys, never fetched and piped into a trust store),
 // and the install commands. The host script runs this only when a package is missing.
+import { UserError } from '../errors.js';
 import type { StnsSettings } from '../model/settings.js';
 import type { HostIdentity, OsProfile } from '../profiles/types.js';
 import type { Templates } from './templates.js';
 
-export const REPO_KEY_DATA = 'keys/stns-repo.asc';
+const REPO_KEY_DATA = 'keys/stns-repo.asc';
 
 /** The repository files stns-fleet writes (when packages must be installed), per package family. */
 export const REPO_FILES = {
@@ -31,7 +32,8 @@ export function dearmor(armored: string): Buffer {
   const lines = armored.replace(/\r/g, '').split('\n');
   const start = lines.findIndex((l) => l.startsWith('-----BEGIN PGP PUBLIC KEY BLOCK-----'));
   const end = lines.findIndex((l) => l.startsWith('-----END PGP PUBLIC KEY BLOCK-----'));
-  if (start < 0 || end < 0) throw new Error('not an armored OpenPGP public key');
+  // The key is template data (--templates DIR may replace it): a wrong file is the user's to fix.
+  if (start < 0 || end < 0) throw new UserError(`templates: ${REPO_KEY_DATA} is not an ASCII-armored OpenPGP public key`);
   let i = start + 1;
   while (i < end && lines[i]!.trim() !== '') i++; // armor headers end at the first blank line
   const body = lines.slice(i + 1, end).filter((l) => !l.startsWith('='));

@@ -16,7 +16,7 @@ export function hasMkhomedir(text: string): boolean {
   return activeLines(text).some((l) => /pam_(oddjob_)?mkhomedir\.so/.test(l));
 }
 
-export function mkhomedirLine(o: Pick<MkhomedirOptions, 'control' | 'umask'>): string {
+function mkhomedirLine(o: Pick<MkhomedirOptions, 'control' | 'umask'>): string {
   return `session    ${o.control.padEnd(12)} pam_mkhomedir.so skel=/etc/skel/ umask=${o.umask}`;
 }
 

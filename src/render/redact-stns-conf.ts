@@ -10,7 +10,7 @@ import { STNS_CONF } from './stns-conf.js';
 export const REDACT_AWK = 'host/redact-stns.awk';
 /** Files the hosts never send in clear: they travel sealed, and the facts return them redacted. */
 export const SECRET_BEARING = [STNS_CONF];
-export const HIDDEN = '(sensitive)';
+const HIDDEN = '(sensitive)';
 
 const SHOWN = new Set([
   ...[

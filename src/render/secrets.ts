@@ -4,12 +4,12 @@
 import { tomlStringBody } from './toml.js';
 
 /** `auth_token`, or `header_<hex of the header name>` for an `[http_headers]` value (they may be credentials). */
-export type SecretName = string;
-export type SecretEncoding = 'toml';
+type SecretName = string;
+type SecretEncoding = 'toml';
 
 const PLACEHOLDER = /@@STNS_FLEET_SECRET:([a-z0-9_]+):([a-z]+)@@/g;
 
-export const AUTH_TOKEN: SecretName = 'auth_token';
+const AUTH_TOKEN: SecretName = 'auth_token';
 
 /** The secret name of one http_headers value: hex keeps any header name inside the placeholder's alphabet. */
 export function headerSecret(header: string): SecretName {
@@ -54,7 +54,7 @@ export function materialize(content: Buffer, values: SecretValues): Buffer {
   );
 }
 
-export const SENSITIVE = '(sensitive)';
+const SENSITIVE = '(sensitive)';
 
 export function redact(text: string): string {
   return text.replace(PLACEHOLDER, SENSITIVE);

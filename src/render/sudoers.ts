@@ -34,7 +34,7 @@ export const CLOUD_INIT_SUDOERS = '/etc/sudoers.d/90-cloud-init-users';
 export const SUDOERS = '/etc/sudoers';
 /** sudo-rs reads this instead of /etc/sudoers when it exists (sudo-rs src/sudo/mod.rs candidate_sudoers_file). */
 export const SUDOERS_RS = '/etc/sudoers-rs';
-export const SUDOERS_DIR = '/etc/sudoers.d';
+const SUDOERS_DIR = '/etc/sudoers.d';
 /** What facts must read for harden_sudo (src/render/watch.ts): the main files and the drop-ins known by name
  * (read even where the facts cannot list a directory's every file yet), plus the whole directory. */
 export const SUDOERS_WATCH = [SUDOERS, SUDOERS_RS, SSM_SUDOERS, PI_NOPASSWD_SUDOERS, CLOUD_INIT_SUDOERS];
@@ -51,7 +51,7 @@ const DISABLED = '# disabled by stns-fleet (harden_sudo): ';
 const HEADER = '# Managed by stns-fleet (harden_sudo: true): passwordless sudo is disabled below; members of group sudo\n# still get sudo with their password (the %sudo rule in /etc/sudoers).\n';
 
 /** A passwordless rule of a sudoers file: where it starts (1-based), its text, who it is for. */
-export interface NopasswdRule {
+interface NopasswdRule {
   line: number;
   text: string;
   who: string;
@@ -115,7 +115,7 @@ export function disableNopasswd(text: string, o: { only?: 'unrestricted' } = {})
 }
 
 /** The drop-ins sudo reads: sudoers(5) @includedir skips names that contain a dot or end in ~. */
-export function sudoersDropIns(s: HostSnapshot): string[] {
+function sudoersDropIns(s: HostSnapshot): string[] {
   return listDir(s, SUDOERS_DIR)
     .filter((p) => {
       const name = p.slice(SUDOERS_DIR.length + 1);
@@ -124,7 +124,7 @@ export function sudoersDropIns(s: HostSnapshot): string[] {
     .sort(byteOrder);
 }
 
-export interface SudoHardening {
+interface SudoHardening {
   files: DesiredFile[];
   /** What changes, rule by rule (plan notes). */
   notes: string[];
@@ -171,6 +171,6 @@ export function planSudoHardening(snapshot: HostSnapshot): SudoHardening {
 }
 
 /** The sudoers files harden_sudo wants on this host (none when the host has nothing to harden). */
-export function hardenedSudoers(snapshot: HostSnapshot): DesiredFile[] {
+function hardenedSudoers(snapshot: HostSnapshot): DesiredFile[] {
   return planSudoHardening(snapshot).files;
 }

@@ -6,11 +6,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { FleetError } from '../errors.js';
+import { ToolError, UserError } from '../errors.js';
 
 export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
-export const TEMPLATE_NAMES = [
+const TEMPLATE_NAMES = [
   'stns.conf.hbs',
   'sshd-dropin.conf.hbs',
   'sshd-managed-block.hbs',
@@ -19,7 +19,7 @@ export const TEMPLATE_NAMES = [
   'apt-source.list.hbs',
   'yum.repo.hbs',
 ] as const;
-export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 export interface Templates {
   render(name: TemplateName, context: object): string;
@@ -37,7 +37,7 @@ async function readOverride(dir: string | undefined, name: string): Promise<{ te
   const p = path.join(dir, name);
   const text = await readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined;
-    throw new FleetError('IO', `cannot read template ${p}: ${e.message}`);
+    throw new ToolError(`cannot read template ${p}: ${e.message}`);
   });
   return text === undefined ? undefined : { text, from: p };
 }
@@ -56,7 +56,7 @@ export async function loadTemplates(overrideDir?: string, extraData: string[] = 
     try {
       compiled.set(name, hb.compile(src.text, { noEscape: true, strict: true }));
     } catch (e) {
-      throw new FleetError('TEMPLATE', `template ${src.from}: ${(e as Error).message}`);
+      throw new UserError(`template ${src.from}: ${(e as Error).message}`);
     }
   }
   const data = new Map<string, Buffer>();
@@ -70,7 +70,7 @@ export async function loadTemplates(overrideDir?: string, extraData: string[] = 
       try {
         return t(context);
       } catch (e) {
-        throw new FleetError('TEMPLATE', `template ${name}: ${(e as Error).message}`);
+        throw new UserError(`template ${name}: ${(e as Error).message}`);
       }
     },
     source(name) {

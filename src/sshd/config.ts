@@ -9,7 +9,7 @@ import { listDir, readText, type HostSnapshot } from '../model/host-snapshot.js'
 export const SSHD_CONFIG = '/etc/ssh/sshd_config';
 const MAX_INCLUDE_DEPTH = 16;
 
-export type Source =
+type Source =
   | { kind: 'file'; file: string; line: number }
   | { kind: 'option'; origin: string };
 
@@ -19,7 +19,7 @@ export interface Directive {
   source: Source;
 }
 
-export interface IncludeLine {
+interface IncludeLine {
   file: string;
   line: number;
   patterns: string[];
@@ -27,7 +27,7 @@ export interface IncludeLine {
   matched: string[];
 }
 
-export interface SshdEvaluation {
+interface SshdEvaluation {
   /** Global directives in the order sshd obtains them (command-line options first). */
   global: Directive[];
   /** Directives inside Match blocks. */
@@ -76,7 +76,7 @@ export function splitArgs(s: string): string[] {
 }
 
 /** One config line → keyword and arguments (`Keyword args`, `Keyword=args`), or undefined for blanks/comments. */
-export function parseLine(line: string): { keyword: string; args: string[] } | undefined {
+function parseLine(line: string): { keyword: string; args: string[] } | undefined {
   const t = line.trim();
   if (t === '' || t.startsWith('#')) return undefined;
   const m = /^([A-Za-z0-9]+)(?:\s*=\s*|\s+|$)(.*)$/.exec(t);
@@ -95,7 +95,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /** Expands an Include pattern against the snapshot (wildcards in the last path element only). */
-export function expandInclude(s: HostSnapshot, pattern: string): string[] {
+function expandInclude(s: HostSnapshot, pattern: string): string[] {
   const abs = pattern.startsWith('/') ? pattern : path.posix.join('/etc/ssh', pattern);
   const dir = path.posix.dirname(abs);
   const base = path.posix.basename(abs);
@@ -159,6 +159,6 @@ export function effective(ev: SshdEvaluation, keyword: string): Directive | unde
 }
 
 /** The index in processing order at which a file's directives would be read (undefined: never read). */
-export function includedGlobally(ev: SshdEvaluation, file: string): boolean {
+function includedGlobally(ev: SshdEvaluation, file: string): boolean {
   return ev.includes.some((i) => !i.inMatch && i.matched.includes(file));
 }

@@ -16,7 +16,7 @@ export const KEY_WRAPPER = '/usr/lib/stns/stns-key-wrapper';
 /** Under /usr/lib, not /usr/local/bin: sshd refuses a keys command in a group-writable directory, and
  * /usr/local/bin is root:staff 2775 on some Debian systems. */
 export const CHAIN_WRAPPER = '/usr/lib/stns-fleet/stns-fleet-keys';
-export const SSHD_CONFIG_D = '/etc/ssh/sshd_config.d';
+const SSHD_CONFIG_D = '/etc/ssh/sshd_config.d';
 export const SSHD_DROPIN = `${SSHD_CONFIG_D}/00-stns-fleet.conf`;
 export const overridePath = (service: string): string => `/etc/systemd/system/${service}.service.d/zz-stns-fleet.conf`;
 

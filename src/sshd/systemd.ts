@@ -7,7 +7,7 @@ import { byteOrder, listDir, readText, type HostSnapshot, type WatchList } from 
 import { splitWords } from './config.js';
 
 /** Highest priority first. */
-export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
 
 export interface ExecStart {
   /** Unit file or drop-in that set the winning ExecStart. */
@@ -25,7 +25,7 @@ export function unitWatch(service: string): WatchList {
 }
 
 /** Splits a systemd command line (quotes, backslash escapes) and resolves the `%%` specifier. */
-export function splitCommandLine(line: string): string[] {
+function splitCommandLine(line: string): string[] {
   const out = splitWords(line, { escapeAll: true, comments: false }).map((a) => a.replace(/%%/g, '%'));
   if (out[0]) out[0] = out[0].replace(/^[-@:+!]+/, '');
   return out;
@@ -39,7 +39,7 @@ export function quoteSystemdArg(arg: string): string {
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-export function sshdOptionsOf(argv: string[]): string[] {
+function sshdOptionsOf(argv: string[]): string[] {
   const opts: string[] = [];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
@@ -66,7 +66,7 @@ function execStartsIn(text: string): string[] {
 }
 
 /** Drop-in files that apply to the service, in the order systemd applies them. */
-export function dropInsOf(s: HostSnapshot, service: string): string[] {
+function dropInsOf(s: HostSnapshot, service: string): string[] {
   const byName = new Map<string, string>();
   for (const dir of [...UNIT_DIRS].reverse()) {
     for (const f of listDir(s, `${dir}/${service}.service.d`)) {

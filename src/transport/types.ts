@@ -2,9 +2,9 @@
 // apply, verify, reactivate) is tested against fakes; src/aws/ implements it with the SSM and EC2 SDK
 // clients, which the local lab (src/lab/) answers on loopback with the same wire protocols.
 
-/** What an inventory group selects: instance/managed-node IDs and tag selectors (a host matches a selector
- * when every key matches one of its listed values). */
-export interface TargetSpec {
+/** The hosts to discover: instance/managed-node IDs and tag selectors (a host matches a selector when every
+ * key matches one of its listed values). An inventory group's targets resolve to one. */
+export interface HostSelection {
   ids: string[];
   tagSelectors: Record<string, string[]>[];
 }
@@ -55,39 +55,55 @@ export interface RunRequest {
   maxErrors?: string;
 }
 
-/** Terminal and in-flight states as ListCommandInvocations reports them (Status / StatusDetails). */
-export interface InvocationResult {
-  instanceId: string;
-  commandId: string;
-  /** CommandInvocationStatus: Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling */
-  status: string;
-  /** Free-form detail: Success, Failed, Undeliverable, DeliveryTimedOut, ExecutionTimedOut, Terminated, … */
-  statusDetails: string;
-  /** Script exit code; -1 when it never started. */
-  responseCode: number;
-  /** stdout as far as the API returned it (ListCommandInvocations Details: ≤ 2,500 chars with stderr); see `truncated`. */
-  output: string;
-  /** stderr as far as the API returned it. */
+export interface InvocationOutput {
+  /** stdout as far as the listing returned it; see `truncated`. */
+  stdout: string;
   stderr: string;
-  /** True when the output was cut by SSM; `fullOutput` gets up to 24,000 chars of stdout. */
+  /** SSM cut the output (ListCommandInvocations ≤ 2,500 chars); fullOutput reads more */
   truncated: boolean;
 }
+
+/** Why a script never started on its host. */
+export type UndeliveredReason =
+  | 'undeliverable' // the node does not exist or does not answer
+  | 'delivery-timed-out' // not picked up before the delivery timeout
+  | 'invalid-platform' // the document does not run on this node's platform
+  | 'access-denied' // the caller may not run commands on this node
+  | 'no-invocation'; // the command ended with no record of this host at all
+
+/** How one host's invocation ended: the transport's whole vocabulary (src/aws/invocation.ts reads SSM's into it).
+ * Only final results: a run that is stopped reports what it stopped as `cancelled`. */
+export type InvocationResult = { instanceId: string; commandId: string } & (
+  /** The script ran and exited (SSM Success, or Failed with the script's exit code). */
+  | ({ kind: 'ran'; exitCode: number } & InvocationOutput)
+  /** ExecutionTimedOut: the script was stopped. */
+  | ({ kind: 'timed-out' } & InvocationOutput)
+  /** Never started on the host. */
+  | { kind: 'undelivered'; reason: UndeliveredReason }
+  /** Cancelled before it ended: on request (CancelCommand, an abort; also a host never sent to because of
+   * one) or because the run's deadline passed. The output is what the script printed so far. */
+  | ({ kind: 'cancelled'; by: 'request' | 'deadline' } & InvocationOutput)
+  /** Terminated: SSM's MaxErrors stopped it before it ran. */
+  | { kind: 'not-sent'; reason: 'error-budget' }
+  /** SSM Failed with no script exit code (agent or platform error); detail = SSM's words. */
+  | ({ kind: 'failed'; detail: string } & InvocationOutput)
+);
 
 export interface RunOptions {
   /** Aborting cancels the in-flight commands (CancelCommand), waits briefly for final states and returns. */
   signal?: AbortSignal;
   /** Epoch ms after which the run cancels what is left and returns. */
   deadline?: number;
-  /** Called when an invocation reaches a final state: failures within a poll tick (the error budget relies on
-   * it), successes when their command ends. Not called for in-between states. */
+  /** Called once per host, with its final result: failures within a poll tick (the error budget relies on
+   * it), successes when their command ends, the hosts a stop cancelled when the run returns. */
   onUpdate?: (r: InvocationResult) => void;
 }
 
 export interface Transport {
   /** Resolves targets: EC2 by ID/tag (DescribeInstances), managed nodes by ID/tag (DescribeInstanceInformation).
    * `tags: true` also reads every managed node's tags (one call per node: only `hosts` asks for it). */
-  discover(targets: TargetSpec, opts?: { tags?: boolean }): Promise<Discovery>;
-  /** Runs one script on many hosts and returns one result per host, each terminal unless cancelled/deadline. */
+  discover(targets: HostSelection, opts?: { tags?: boolean }): Promise<Discovery>;
+  /** Runs one script on many hosts and returns one final result per requested host. */
   run(req: RunRequest, opts?: RunOptions): Promise<InvocationResult[]>;
   /** GetCommandInvocation: the first 24,000 chars of stdout and 8,000 of stderr of one invocation. */
   fullOutput(commandId: string, instanceId: string): Promise<{ stdout: string; stderr: string }>;

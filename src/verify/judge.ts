@@ -17,6 +17,7 @@ import path from 'node:path';
 import { shq } from '../host-script/shq.js';
 import { BUILTIN_TEMPLATES } from '../render/templates.js';
 import { scrub, type SecretValues } from '../render/secrets.js';
+import { describeResult, succeeded } from '../transport/result.js';
 import type { InvocationResult } from '../transport/types.js';
 
 export interface VerifyExpect {
@@ -38,7 +39,7 @@ export type VerifyReason =
   | 'nss' // the key lookup works but getent passwd does not find the user (nsswitch.conf)
   | 'failed'; // anything else, with what was seen
 
-export interface UserCheck {
+interface UserCheck {
   user: string;
   ok: boolean;
   keys: number;
@@ -54,7 +55,7 @@ export interface HostVerdict {
   problems: string[];
 }
 
-export const VERIFY_LIB = 'host/verify.sh';
+const VERIFY_LIB = 'host/verify.sh';
 let lib: string | undefined;
 
 export function verifyScript(e: VerifyExpect): string {
@@ -203,7 +204,7 @@ export function judgeVerify(r: InvocationResult, output: string, e: VerifyExpect
   const text = scrub(output, secrets);
   const problems: string[] = [];
   if (!text.includes('STNS_FLEET_VERIFY end')) {
-    const why = r.status === 'Success' ? 'the verify output is incomplete' : `the verify command did not run: ${r.status}/${r.statusDetails}`;
+    const why = succeeded(r) ? 'the verify output is incomplete' : `the verify command did not complete: ${describeResult(r)}`;
     return { id: r.instanceId, ok: false, users: [], sshd: { ok: false }, problems: [why] };
   }
   let mode: UserEvidence['mode'] = 'root';

@@ -1,6 +1,7 @@
 // Runs verify on many hosts: one command per distinct expectation (same users, same sshd options), the
 // output read from the list call and, when SSM cut it, from GetCommandInvocation.
 import type { SecretValues } from '../render/secrets.js';
+import { outputOf, succeeded } from '../transport/result.js';
 import type { RunOptions, Transport } from '../transport/types.js';
 import { judgeVerify, verifyScript, type HostVerdict, type VerifyExpect } from './judge.js';
 
@@ -37,7 +38,7 @@ export async function verifyHosts(
       );
       for (const r of results) {
         const t = ts.find((x) => x.id === r.instanceId)!;
-        const output = r.truncated && r.status === 'Success' ? (await tr.fullOutput(r.commandId, r.instanceId)).stdout : r.output;
+        const output = succeeded(r) && r.truncated ? (await tr.fullOutput(r.commandId, r.instanceId)).stdout : (outputOf(r)?.stdout ?? '');
         verdicts.set(r.instanceId, judgeVerify(r, output, t.expect, secrets.get(t.group) ?? {}));
       }
     }),

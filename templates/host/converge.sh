@@ -683,7 +683,8 @@ sf_cache_stnsd_restart() { # where cache-stnsd is used: restart it, so it reads 
 }
 
 # Lab only: STNS_FLEET_LAB_SERVICES=1 (set by the lab for its directory hosts, which stand for running hosts)
-# makes a tree's cache-stnsd restart go through the systemctl on PATH, the lab's stand-in (lab-bin/services.sh).
+# makes a tree's cache-stnsd restart go through the systemctl on PATH, the lab's stand-in
+# (packages/lab/lab-bin/services.sh).
 # Never set it for an image or a real tree: systemctl would act on this machine.
 sf_lab_services() { [ -n "$R" ] && [ "${STNS_FLEET_LAB_SERVICES:-}" = 1 ]; }
 

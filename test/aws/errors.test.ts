@@ -28,7 +28,7 @@ const req = (instanceIds: string[]): RunRequest => ({
 function expectSentence(e: unknown): FleetError {
   expect(e).toBeInstanceOf(FleetError);
   const f = e as FleetError;
-  expect(f.code).toBe('AWS');
+  expect(f.kind).toBe('aws');
   expect(f.message).not.toContain('\n');
   expect(f.message).not.toMatch(/\bat .*:\d+:\d+/);
   return f;

@@ -4,6 +4,7 @@
 // onUpdate within a tick or two, while the other commands run on.
 import { ThrottlingException, type Command } from '@aws-sdk/client-ssm';
 import { describe, expect, test } from 'vitest';
+import { succeeded } from '../../src/transport/result.js';
 import type { InvocationResult } from '../../src/transport/types.js';
 import { FakeRunCommand, type FakeHost } from './fake-run-command.js';
 import { ids, request, setup } from './helpers.js';
@@ -21,6 +22,9 @@ const failsAt = (at: number): FakeHost => ({
     { at, status: 'Failed', details: 'Failed', code: 2, output: 'boom\n' },
   ],
 });
+
+/** The script ran and failed (what the fake's failsAt ends as). */
+const failing = (r: InvocationResult): boolean => r.kind === 'ran' && r.exitCode !== 0;
 
 const throttling = (): ThrottlingException => new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
 
@@ -41,7 +45,7 @@ describe('one poller for every run in flight', () => {
 
     expect(fake.commands).toHaveLength(20);
     expect(results).toHaveLength(1000);
-    expect(results.every((r) => r.status === 'Success' && r.output === 'ok\n')).toBe(true);
+    expect(results.every((r) => succeeded(r) && r.stdout === 'ok\n')).toBe(true);
 
     const lists = fake.callsTo('ListCommands');
     const ticks = new Set(lists.map((c) => c.at));
@@ -81,14 +85,14 @@ describe('one poller for every run in flight', () => {
     const results = (await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => updates.push({ r, at: clock.now() }) })))).flat();
 
     const first = updates[0]!;
-    expect(first.r).toMatchObject({ instanceId: victim, status: 'Failed', statusDetails: 'Failed', responseCode: 2, output: 'boom\n' });
+    expect(first.r).toMatchObject({ instanceId: victim, kind: 'ran', exitCode: 2, stdout: 'boom\n' });
     expect(first.at).toBeLessThanOrEqual(3000 + 2 * 5000); // a tick or two, not the end of the run
     expect(first.at).toBeLessThan(30_000);
     // Found by one Status-filtered list of the command that moved.
     const look = fake.callsTo('ListCommandInvocations').find((c) => c.at === first.at)!;
     expect(look.input).toMatchObject({ CommandId: fake.commands.find((c) => c.input.InstanceIds!.includes(victim))!.id, Filters: [{ key: 'Status', value: 'Failed' }] });
     expect(updates.filter((u) => u.r.instanceId === victim)).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'Success')).toHaveLength(999);
+    expect(results.filter(succeeded)).toHaveLength(999);
   });
 
   test('failures in several commands in the same tick: one list across commands finds them all', async () => {
@@ -97,7 +101,7 @@ describe('one poller for every run in flight', () => {
     const victims = [all[0]![3]!, all[2]![40]!, all[4]![0]!];
     const fake = new FakeRunCommand(ssmMock, clock, (id) => (victims.includes(id) ? failsAt(2000) : succeedsAt(20_000)));
     const at = new Map<string, number>();
-    await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => r.status === 'Failed' && at.set(r.instanceId, clock.now()) })));
+    await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => failing(r) && at.set(r.instanceId, clock.now()) })));
 
     expect([...at.keys()].sort()).toEqual([...victims].sort());
     const when = at.get(victims[0]!)!;
@@ -120,8 +124,8 @@ describe('one poller for every run in flight', () => {
     plan.set(all[120]!, failsAt(21_000));
     const fake = new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
     const failedAt = new Map<string, number>();
-    const results = await transport.run(request(all), { onUpdate: (r) => r.status === 'Failed' && failedAt.set(r.instanceId, clock.now()) });
-    expect(results.filter((r) => r.status === 'Failed')).toHaveLength(4);
+    const results = await transport.run(request(all), { onUpdate: (r) => failing(r) && failedAt.set(r.instanceId, clock.now()) });
+    expect(results.filter(failing)).toHaveLength(4);
 
     // From what ListCommands answered at each tick: which ticks call for a Failed look?
     const ticks = fake.callsTo('ListCommands').map((c) => ({ at: c.at, out: (c as { output?: Command[] }).output ?? [] }));
@@ -183,10 +187,10 @@ describe('one poller for every run in flight', () => {
     };
     const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
     const at = new Map<string, number>();
-    await transport.run(request(Object.keys(plan)), { onUpdate: (r) => at.set(`${r.instanceId}:${r.statusDetails}`, clock.now()) });
+    await transport.run(request(Object.keys(plan)), { onUpdate: (r) => at.set(`${r.instanceId}:${r.kind}`, clock.now()) });
 
-    expect(at.get(`${delivery}:DeliveryTimedOut`)).toBe(2500);
-    expect(at.get(`${execution}:ExecutionTimedOut`)).toBe(2500);
+    expect(at.get(`${delivery}:undelivered`)).toBe(2500);
+    expect(at.get(`${execution}:timed-out`)).toBe(2500);
     expect(fake.callsTo('ListCommandInvocations').some((c) => JSON.stringify(c.input.Filters) === JSON.stringify([{ key: 'Status', value: 'TimedOut' }]))).toBe(true);
   });
 
@@ -208,7 +212,7 @@ describe('one poller for every run in flight', () => {
     let second: Promise<unknown> = Promise.resolve();
     clock.at(20_000, () => {
       shortSent = clock.now();
-      second = transport.run(request([short!]), { onUpdate: (r) => r.status === 'Success' && (shortDone = clock.now()) });
+      second = transport.run(request([short!]), { onUpdate: (r) => succeeded(r) && (shortDone = clock.now()) });
     });
     await transport.run(request([long!]));
     await second;
@@ -219,7 +223,7 @@ describe('one poller for every run in flight', () => {
   test('a command ListCommands never shows is an error after a while, not a hang', async () => {
     const { ssmMock, clock, transport } = setup();
     const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000), { listLagMs: 1e9 });
-    await expect(transport.run(request(ids('i-', 2)))).rejects.toMatchObject({ name: 'FleetError', code: 'AWS' });
+    await expect(transport.run(request(ids('i-', 2)))).rejects.toMatchObject({ kind: 'aws' });
     expect(fake.callsTo('ListCommands').filter((c) => c.input.CommandId === undefined)).toHaveLength(10);
   });
 
@@ -230,8 +234,8 @@ describe('one poller for every run in flight', () => {
     const [ra, rb] = await Promise.all([transport.run(request([a!]), { deadline: 3000 }), transport.run(request([b!]))]);
     expect(fake.callsTo('CancelCommand').map((c) => c.input.CommandId)).toEqual([fake.commands.find((c) => c.input.InstanceIds![0] === a)!.id]);
     expect(fake.callsTo('CancelCommand')[0]!.at).toBe(3000);
-    expect(ra![0]).toMatchObject({ status: 'Cancelled' });
-    expect(rb![0]).toMatchObject({ status: 'Success' });
+    expect(ra![0]).toMatchObject({ kind: 'cancelled', by: 'deadline' });
+    expect(rb![0]).toMatchObject({ kind: 'ran', exitCode: 0 });
   });
 
   test('the error budget: aborting on the first failure cancels every run in flight and each reports its hosts', async () => {
@@ -242,7 +246,7 @@ describe('one poller for every run in flight', () => {
     const ac = new AbortController();
     let abortedAt = 0;
     const onUpdate = (r: InvocationResult): void => {
-      if (r.status === 'Failed' && !ac.signal.aborted) {
+      if (failing(r) && !ac.signal.aborted) {
         abortedAt = clock.now();
         ac.abort();
       }
@@ -252,19 +256,19 @@ describe('one poller for every run in flight', () => {
     expect(abortedAt).toBeLessThanOrEqual(2000 + 5000);
     expect(fake.callsTo('CancelCommand')).toHaveLength(6);
     expect(fake.callsTo('CancelCommand').every((c) => c.at === abortedAt)).toBe(true);
-    expect(results.find((r) => r.instanceId === victim)).toMatchObject({ status: 'Failed' });
-    expect(results.filter((r) => r.status === 'Cancelled')).toHaveLength(299);
+    expect(results.find((r) => r.instanceId === victim)).toMatchObject({ kind: 'ran', exitCode: 2 });
+    expect(results.filter((r) => r.kind === 'cancelled')).toHaveLength(299);
   });
 
   test('a throttled ListCommands is retried; an error that is not is every run\'s error, not a hang', async () => {
     const { ssmMock, clock, transport } = setup();
     const fake = new FakeRunCommand(ssmMock, clock, () => succeedsAt(1000));
     fake.fail('ListCommands', throttling(), throttling());
-    expect((await transport.run(request(ids('i-', 2)))).every((r) => r.status === 'Success')).toBe(true);
+    expect((await transport.run(request(ids('i-', 2)))).every(succeeded)).toBe(true);
 
     const denied = Object.assign(new Error('not allowed'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
     fake.fail('ListCommands', denied, denied, denied);
     const runs = batches(3, 2).map((b) => transport.run(request(b)));
-    for (const r of runs) await expect(r).rejects.toMatchObject({ name: 'FleetError' });
+    for (const r of runs) await expect(r).rejects.toMatchObject({ name: 'AwsError' });
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { makeAwsClients } from '../../src/aws/clients.js';
 import { SsmTransport, type SsmTransportOptions } from '../../src/aws/transport.js';
 import { FleetError } from '../../src/errors.js';
+import { outputOf, succeeded } from '../../src/transport/result.js';
 import { caught, fakeClock, ids, request } from './helpers.js';
 import { startFakeSsm, type FakeSsm } from './ssm-server.js';
 
@@ -64,7 +65,7 @@ describe('SendCommand is never sent twice', () => {
     expect(ssm.to('SendCommand')).toHaveLength(1);
     expect(ssm.commands).toHaveLength(1);
     const [cmd] = ssm.commands;
-    expect(results.map((r) => [r.instanceId, r.commandId, r.status, r.output])).toEqual(hosts.map((id) => [id, cmd!.CommandId, 'Success', 'ok\n']));
+    expect(results.map((r) => [r.instanceId, r.commandId, r.kind, outputOf(r)?.stdout])).toEqual(hosts.map((id) => [id, cmd!.CommandId, 'ran', 'ok\n']));
     // Looked for three times (1 s, then 2 s later) before it showed; the poller went on from there.
     expect(clock.sleeps.slice(0, 2)).toEqual([1000, 2000]);
     expect(listings(ssm)).toBeGreaterThanOrEqual(3);
@@ -77,7 +78,7 @@ describe('SendCommand is never sent twice', () => {
     const results = await transport.run(request(ids('mi-', 2)));
     expect(ssm.to('SendCommand')).toHaveLength(1);
     expect(ssm.commands).toHaveLength(1);
-    expect(results.every((r) => r.commandId === ssm.commands[0]!.CommandId && r.status === 'Success')).toBe(true);
+    expect(results.every((r) => r.commandId === ssm.commands[0]!.CommandId && succeeded(r))).toBe(true);
     // The poller's InvokedAfter is the adopted command's own time (to the second), not our fake clock's 1970.
     const tick = ssm.to('ListCommands').at(-1)!.body.Filters as { key: string; value: string }[];
     expect(Date.parse(tick.find((f) => f.key === 'InvokedAfter')!.value)).toBe(Math.floor(ssm.commands[0]!.RequestedDateTime.getTime() / 1000) * 1000);
@@ -92,7 +93,7 @@ describe('SendCommand is never sent twice', () => {
     expect(singleSdkAttempts(ssm, 'SendCommand')).toBe(true);
     expect(sends[1]!.body.Comment).toBe(sends[0]!.body.Comment);
     expect(ssm.commands).toHaveLength(1);
-    expect(results[0]).toMatchObject({ status: 'Success', commandId: ssm.commands[0]!.CommandId });
+    expect(results[0]).toMatchObject({ kind: 'ran', exitCode: 0, commandId: ssm.commands[0]!.CommandId });
     // A throttle is unambiguous (nothing was created): no search between the sends, just our backoff.
     const second = ssm.received.indexOf(sends[1]!);
     expect(ssm.received.slice(0, second).map((r) => r.op)).toEqual(['SendCommand']);
@@ -109,7 +110,7 @@ describe('SendCommand is never sent twice', () => {
     const sends = ssm.to('SendCommand');
     expect(sends).toHaveLength(2);
     expect(ssm.commands).toHaveLength(1);
-    expect(results.every((r) => r.status === 'Success' && r.commandId === ssm.commands[0]!.CommandId)).toBe(true);
+    expect(results.every((r) => succeeded(r) && r.commandId === ssm.commands[0]!.CommandId)).toBe(true);
     const between = ssm.received.slice(1, ssm.received.indexOf(sends[1]!));
     expect(between.map((r) => r.op)).toEqual(Array(4).fill('ListCommands'));
     expect(between.every((r) => JSON.stringify(r.body.Filters).includes('"DocumentName"'))).toBe(true);
@@ -123,7 +124,7 @@ describe('SendCommand is never sent twice', () => {
     const results = await transport.run(request(ids('i-', 1)));
     const [first, second] = ssm.commands;
     expect(ssm.commands).toHaveLength(2);
-    expect(results[0]).toMatchObject({ commandId: first!.CommandId, status: 'Success' });
+    expect(results[0]).toMatchObject({ commandId: first!.CommandId, kind: 'ran', exitCode: 0 });
     expect(ssm.to('CancelCommand').map((r) => r.body.CommandId)).toEqual([second!.CommandId]);
   });
 

@@ -1,6 +1,7 @@
 import { GetCommandInvocationCommand, InvocationDoesNotExist, ThrottlingException } from '@aws-sdk/client-ssm';
 import { describe, expect, test } from 'vitest';
 import { parsePluginOutput } from '../../src/aws/run.js';
+import { outputOf, succeeded } from '../../src/transport/result.js';
 import type { InvocationResult } from '../../src/transport/types.js';
 import { agentOutput, FakeRunCommand, type FakeHost } from './fake-run-command.js';
 import { ids, request, setup } from './helpers.js';
@@ -32,7 +33,7 @@ describe('SendCommand', () => {
     expect(fake.maxInFlightSends).toBeLessThanOrEqual(2);
     expect(fake.maxInFlightSends).toBeGreaterThan(1); // sent concurrently, not one by one
     expect(results.map((r) => r.instanceId).sort()).toEqual([...hosts].sort());
-    expect(results.every((r) => r.status === 'Success' && r.responseCode === 0 && r.output === 'ok\n')).toBe(true);
+    expect(results.every((r) => r.kind === 'ran' && r.exitCode === 0 && r.stdout === 'ok\n')).toBe(true);
     // Each result carries the command that reached its host.
     for (const cmd of fake.commands) {
       for (const id of cmd.input.InstanceIds!) expect(byId(results).get(id)!.commandId).toBe(cmd.id);
@@ -77,7 +78,7 @@ describe('SendCommand', () => {
     const results = await transport.run(request(ids('i-', 1)));
     expect(fake.callsTo('SendCommand')).toHaveLength(3);
     expect(fake.commands).toHaveLength(1);
-    expect(results[0]!.status).toBe('Success');
+    expect(results[0]).toMatchObject({ kind: 'ran', exitCode: 0 });
     // Full jitter: random × min(cap, 500 ms × 2^retry) before each retry; then the first poll.
     expect(clock.sleeps.slice(0, 3)).toEqual([0.25 * 500, 0.25 * 1000, 1000]);
   });
@@ -95,7 +96,7 @@ describe('polling', () => {
     // One poll at t=1000 (everything already done): pages 0, 20, 40.
     expect(lists.map((c) => c.input.NextToken)).toEqual([undefined, '20', '40']);
     expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
-    expect(results.filter((r) => r.status === 'Success')).toHaveLength(50);
+    expect(results.filter(succeeded)).toHaveLength(50);
   });
 
   test('an empty list right after SendCommand means "not yet": polling goes on until the records appear', async () => {
@@ -106,7 +107,7 @@ describe('polling', () => {
     // Polled before the records existed (nothing was concluded from their absence), listed once they did.
     expect(fake.callsTo('ListCommands')[0]!.at).toBeLessThan(3000);
     expect(fake.callsTo('ListCommandInvocations').every((c) => c.at >= 3000)).toBe(true);
-    expect(results.every((r) => r.status === 'Success' && r.output === 'late\n')).toBe(true);
+    expect(results.every((r) => succeeded(r) && r.stdout === 'late\n')).toBe(true);
   });
 
   test('a command ListCommands does not show yet is waited for, then asked for by ID, never given up early', async () => {
@@ -117,7 +118,7 @@ describe('polling', () => {
     const byIdLookups = fake.callsTo('ListCommands').filter((c) => c.input.CommandId !== undefined);
     expect(byIdLookups.length).toBeGreaterThan(0); // after two ticks without it (InvalidCommandId: not yet)
     expect(byIdLookups[0]!.at).toBeLessThan(4000);
-    expect(results.every((r) => r.status === 'Success' && r.output === 'ok\n')).toBe(true);
+    expect(results.every((r) => succeeded(r) && r.stdout === 'ok\n')).toBe(true);
   });
 
   test('the poll interval starts at pollMs and grows ×1.5 up to maxPollMs', async () => {
@@ -127,7 +128,7 @@ describe('polling', () => {
     expect(clock.sleeps.slice(0, 7)).toEqual([1000, 1500, 2250, 3375, 5000, 5000, 5000]);
   });
 
-  test('every terminal status and detail reaches the results; a host never recorded is Failed/NoInvocation', async () => {
+  test('every terminal state reaches the results as its kind; a host never recorded is undelivered (no-invocation)', async () => {
     const { ssmMock, clock, transport } = setup();
     const [ok, failed, cancelled, execTimeout, deliveryTimeout, undeliverable, terminated, ghost] = ids('i-', 8);
     const out = (stdout: string, stderr = ''): string => agentOutput(stdout, stderr);
@@ -156,17 +157,20 @@ describe('polling', () => {
     const r = byId(await transport.run(request(Object.keys(plan)), { onUpdate: (u) => updatedAt.set(u.instanceId, clock.now()) }));
 
     const brief = (id: string): unknown => {
-      const x = r.get(id)!;
-      return [x.status, x.statusDetails, x.responseCode, x.output, x.stderr];
+      const { instanceId: _, commandId: __, ...rest } = r.get(id)!;
+      return rest;
     };
-    expect(brief(ok!)).toEqual(['Success', 'Success', 0, 'fine\n', '']);
-    expect(brief(failed!)).toEqual(['Failed', 'Failed', 3, '', 'sshd -t: bad\n']);
-    expect(brief(cancelled!)).toEqual(['Cancelled', 'Cancelled', -1, '', '']);
-    expect(brief(execTimeout!)).toEqual(['TimedOut', 'ExecutionTimedOut', 137, 'half', '']);
-    expect(brief(deliveryTimeout!)).toEqual(['TimedOut', 'DeliveryTimedOut', -1, '', '']);
-    expect(brief(undeliverable!)).toEqual(['Failed', 'Undeliverable', -1, '', '']);
-    expect(brief(terminated!)).toEqual(['Cancelled', 'Terminated', -1, '', '']);
-    expect(brief(ghost!)).toEqual(['Failed', 'NoInvocation', -1, '', '']);
+    const output = (stdout = '', stderr = ''): { stdout: string; stderr: string; truncated: boolean } => ({ stdout, stderr, truncated: false });
+    expect(brief(ok!)).toEqual({ kind: 'ran', exitCode: 0, ...output('fine\n') });
+    expect(brief(failed!)).toEqual({ kind: 'ran', exitCode: 3, ...output('', 'sshd -t: bad\n') });
+    expect(brief(cancelled!)).toEqual({ kind: 'cancelled', by: 'request', ...output() });
+    expect(brief(execTimeout!)).toEqual({ kind: 'timed-out', ...output('half') });
+    expect(brief(deliveryTimeout!)).toEqual({ kind: 'undelivered', reason: 'delivery-timed-out' });
+    expect(brief(undeliverable!)).toEqual({ kind: 'undelivered', reason: 'undeliverable' });
+    expect(brief(terminated!)).toEqual({ kind: 'not-sent', reason: 'error-budget' });
+    expect(brief(ghost!)).toEqual({ kind: 'undelivered', reason: 'no-invocation' });
+    // Each host reported once.
+    expect([...updatedAt.keys()].sort()).toEqual(Object.keys(plan).sort());
     // The ghost is given up only once every recorded host of the command is terminal (from t=2000 on)...
     expect(updatedAt.get(ghost!)).toBeGreaterThanOrEqual(2000);
     // ...while the failures that were final at t=1000 were reported at the first look.
@@ -181,25 +185,25 @@ describe('polling', () => {
     new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
     let ghostAt: number | undefined;
     const r = byId(await transport.run(request(Object.keys(plan)), { onUpdate: (u) => u.instanceId === ghost && (ghostAt = clock.now()) }));
-    expect(r.get(slow!)!.status).toBe('Success');
-    expect(r.get(ghost!)!.statusDetails).toBe('NoInvocation');
+    expect(succeeded(r.get(slow!)!)).toBe(true);
+    expect(r.get(ghost!)).toMatchObject({ kind: 'undelivered', reason: 'no-invocation' });
     // Not while a recorded host is still running (slow is InProgress until 9000).
     expect(ghostAt).toBeGreaterThanOrEqual(9000);
   });
 
-  test('onUpdate fires on each change of status or detail seen, once per change', async () => {
+  test('onUpdate fires once per host with its final result: a failure at the first look, a success when its command ends', async () => {
     const { ssmMock, clock, transport } = setup();
     const [bad, good] = ids('i-', 2);
     const plan: Record<string, FakeHost> = {
       [bad!]: { steps: [{ at: 500, status: 'InProgress' }, { at: 1000, status: 'Failed', details: 'Failed', code: 1 }] },
-      [good!]: succeedsAt(5000),
+      [good!]: { steps: [{ at: 500, status: 'Pending' }, { at: 1500, status: 'InProgress' }, { at: 2500, status: 'Delayed' }, { at: 5000, status: 'Success', code: 0 }] },
     };
     new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
     const seen: string[] = [];
-    await transport.run(request([bad!, good!]), { onUpdate: (r) => seen.push(`${r.instanceId}:${r.status}@${clock.now()}`) });
+    await transport.run(request([bad!, good!]), { onUpdate: (r) => seen.push(`${r.instanceId}:${r.kind}@${clock.now()}`) });
     // The failure as soon as it is final (the first look), not again when the whole command is listed at its end;
     // a success when its command ends (successes spend no error budget).
-    expect(seen).toEqual([`${bad}:Failed@1000`, `${good}:Success@8125`]);
+    expect(seen).toEqual([`${bad}:ran@1000`, `${good}:ran@8125`]);
   });
 
   test('a throttled poll is retried, not fatal', async () => {
@@ -208,7 +212,7 @@ describe('polling', () => {
     fake.fail('ListCommandInvocations', throttling(), throttling(), throttling());
     const r = await transport.run(request(ids('i-', 2)));
     expect(fake.callsTo('ListCommandInvocations')).toHaveLength(4);
-    expect(r.every((x) => x.status === 'Success')).toBe(true);
+    expect(r.every(succeeded)).toBe(true);
   });
 });
 
@@ -229,10 +233,10 @@ describe('output', () => {
       const [out, err] = [stdout.slice(0, o), stderr.slice(0, e)];
       const raw = agentOutput(out, err);
       const p = parsePluginOutput(raw);
-      expect(out.startsWith(p.output)).toBe(true);
+      expect(out.startsWith(p.stdout)).toBe(true);
       expect(err.startsWith(p.stderr)).toBe(true);
-      expect(p.truncated).toBe(p.output.length < out.length || p.stderr.length < err.length);
-      expect(p.output + p.stderr).not.toMatch(/truncated-|-ERROR-/);
+      expect(p.truncated).toBe(p.stdout.length < out.length || p.stderr.length < err.length);
+      expect(p.stdout + p.stderr).not.toMatch(/truncated-|-ERROR-/);
     }
   });
 
@@ -241,10 +245,11 @@ describe('output', () => {
     const big = 'x'.repeat(5000);
     new FakeRunCommand(ssmMock, clock, () => ({ steps: [{ at: 1000, status: 'Success', code: 0, output: agentOutput(big, 'e') }] }));
     const [r] = await transport.run(request(ids('i-', 1)));
-    expect(r!.truncated).toBe(true);
-    expect(r!.stderr).toBe('e');
-    expect(big.startsWith(r!.output)).toBe(true);
-    expect(r!.output.length).toBeGreaterThan(2000);
+    expect(outputOf(r!)!.truncated).toBe(true);
+    expect(r).toMatchObject({ kind: 'ran', stderr: 'e' });
+    const stdout = outputOf(r!)!.stdout;
+    expect(big.startsWith(stdout)).toBe(true);
+    expect(stdout.length).toBeGreaterThan(2000);
   });
 
   test('fullOutput retries InvocationDoesNotExist, strips "--output truncated--" and keeps the API limits', async () => {
@@ -263,7 +268,7 @@ describe('output', () => {
   test('fullOutput gives up on InvocationDoesNotExist after a few tries, as a FleetError', async () => {
     const { ssmMock, transport } = setup();
     ssmMock.on(GetCommandInvocationCommand).rejects(new InvocationDoesNotExist({ message: 'no such invocation', $metadata: {} }));
-    await expect(transport.fullOutput('c-1', 'i-0123456789abcdef0')).rejects.toMatchObject({ name: 'FleetError', code: 'AWS' });
+    await expect(transport.fullOutput('c-1', 'i-0123456789abcdef0')).rejects.toMatchObject({ kind: 'aws' });
     const n = ssmMock.commandCalls(GetCommandInvocationCommand).length;
     expect(n).toBeGreaterThan(1);
     expect(n).toBeLessThan(10);
@@ -287,10 +292,10 @@ describe('stopping', () => {
 
     const [cmdFirst, cmdSecond] = fake.commands;
     expect(fake.callsTo('CancelCommand').map((c) => c.input.CommandId)).toEqual([cmdSecond!.id]);
-    expect(first.every((id) => r.get(id)!.status === 'Success')).toBe(true);
-    expect(second.filter((id) => id !== stubborn).every((id) => r.get(id)!.status === 'Cancelled')).toBe(true);
-    expect(r.get(stubborn)!.status).toBe('InProgress'); // last seen, not invented
-    expect(r.get(stubborn)!.statusDetails).toBe('InProgress');
+    expect(first.every((id) => succeeded(r.get(id)!))).toBe(true);
+    expect(second.every((id) => r.get(id)!.kind === 'cancelled')).toBe(true);
+    // The stubborn host's cancel was asked for and never confirmed: cancelled on request too.
+    expect(r.get(stubborn)).toMatchObject({ kind: 'cancelled', by: 'request', commandId: cmdSecond!.id });
     expect(cmdFirst!.cancelledAt).toBeUndefined();
     // The grace period (10 s by default) bounds the wait after the cancel.
     const cancelAt = fake.callsTo('CancelCommand')[0]!.at;
@@ -307,19 +312,21 @@ describe('stopping', () => {
     expect(clock.now() - fake.callsTo('CancelCommand')[0]!.at).toBe(2000);
   });
 
-  test('past the deadline: cancel, and unfinished hosts say DeadlineExceeded in their last-seen status', async () => {
+  test('past the deadline: cancel, and what had not ended ends cancelled by the deadline, reported once', async () => {
     const { ssmMock, clock, transport } = setup({ cancelGraceMs: 1000 });
-    const [done, stuck] = ids('mi-', 2);
-    const plan: Record<string, FakeHost> = { [done!]: succeedsAt(1000), [stuck!]: { ...runsForever, ignoresCancel: true } };
-    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
+    const [done, stuck, stops] = ids('mi-', 3);
+    const plan: Record<string, FakeHost> = { [done!]: succeedsAt(1000), [stuck!]: { ...runsForever, ignoresCancel: true }, [stops!]: runsForever };
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!, { cancelTakesMs: 500 });
     const updates: InvocationResult[] = [];
-    const r = byId(await transport.run(request([done!, stuck!]), { deadline: 6000, onUpdate: (u) => updates.push(u) }));
+    const r = byId(await transport.run(request([done!, stuck!, stops!]), { deadline: 6000, onUpdate: (u) => updates.push(u) }));
 
     expect(fake.callsTo('CancelCommand').map((c) => c.input.CommandId)).toEqual([fake.commands[0]!.id]);
     expect(fake.callsTo('CancelCommand')[0]!.at).toBe(6000); // the last sleep is cut to the deadline
-    expect(r.get(done!)).toMatchObject({ status: 'Success', statusDetails: 'Success' });
-    expect(r.get(stuck!)).toMatchObject({ status: 'InProgress', statusDetails: 'DeadlineExceeded' });
-    expect(updates.at(-1)).toMatchObject({ instanceId: stuck, statusDetails: 'DeadlineExceeded' });
+    expect(r.get(done!)).toMatchObject({ kind: 'ran', exitCode: 0 });
+    expect(r.get(stuck!)).toMatchObject({ kind: 'cancelled', by: 'deadline' }); // its agent never confirmed
+    expect(r.get(stops!)).toMatchObject({ kind: 'cancelled', by: 'deadline' }); // SSM: Cancelled, for the deadline
+    expect(updates.map((u) => u.instanceId).sort()).toEqual([done!, stops!, stuck!].sort());
+    expect(updates.at(-1)).toMatchObject({ instanceId: stuck, kind: 'cancelled', by: 'deadline' });
   });
 
   test('aborted before anything was sent: nothing is sent and every host is reported', async () => {
@@ -329,6 +336,6 @@ describe('stopping', () => {
     ac.abort();
     const rs = await transport.run(request(ids('i-', 3)), { signal: ac.signal });
     expect(fake.callsTo('SendCommand')).toHaveLength(0);
-    expect(rs.map((r) => [r.status, r.statusDetails])).toEqual(Array(3).fill(['Cancelled', 'NotSent']));
+    expect(rs.map((r) => [r.kind, r.commandId])).toEqual(Array(3).fill(['cancelled', '']));
   });
 });

@@ -27,13 +27,13 @@ describe('getParameter', () => {
     ssmMock.on(GetParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
     const e = await caught(transport.getParameter('/stns/missing'));
     expect(e).toBeInstanceOf(FleetError);
-    expect(e).toMatchObject({ code: 'SECRET_UNRESOLVED', message: 'SSM parameter "/stns/missing" does not exist in eu-west-1' });
+    expect(e).toMatchObject({ kind: 'user', message: 'SSM parameter "/stns/missing" does not exist in eu-west-1' });
   });
 
   test('a parameter without a value is an error, not an empty token', async () => {
     const { ssmMock, transport } = setup();
     ssmMock.on(GetParameterCommand).resolves({ Parameter: { Name: '/p' } });
-    expect(await caught(transport.getParameter('/p'))).toMatchObject({ code: 'SECRET_UNRESOLVED' });
+    expect(await caught(transport.getParameter('/p'))).toMatchObject({ kind: 'user' });
   });
 });
 
@@ -91,7 +91,7 @@ describe('managed-node admin', () => {
         ],
       },
     ]);
-    await expect(transport.setTags('host-1', { A: 'b' })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(transport.setTags('host-1', { A: 'b' })).rejects.toMatchObject({ kind: 'user' });
   });
 
   test('listTags: EC2 DescribeTags by resource-id (paged), SSM ListTagsForResource for managed nodes', async () => {

@@ -6,14 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { applyCommand } from '../../src/commands/apply.js';
+import { applyCommand, planCommand, verifyCommand } from '../../src/cli/run.js';
 import type { Io } from '../../src/output/io.js';
-import { planCommand } from '../../src/commands/plan.js';
-import { verifyCommand } from '../../src/commands/verify.js';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { EXIT, exitCode } from '../../src/exit-codes.js';
-import { labInventoryYaml } from '../../src/lab/inventory.js';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import { type Lab, labInventoryYaml, startLab } from '@stns-fleet/lab';
 import { capture } from '../helpers/capture.js';
 
 

@@ -11,15 +11,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { applyCommand } from '../../src/commands/apply.js';
+import { applyCommand, planCommand, verifyCommand } from '../../src/cli/run.js';
 import { terminalConfirm, type Io } from '../../src/output/io.js';
-import { planCommand } from '../../src/commands/plan.js';
 import type { FleetTransport, TransportFactory } from '../../src/commands/session.js';
-import { verifyCommand } from '../../src/commands/verify.js';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { Interrupted, type InterruptSignal } from '../../src/exit-codes.js';
-import { labInventoryYaml } from '../../src/lab/inventory.js';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import { type Lab, labInventoryYaml, startLab } from '@stns-fleet/lab';
 import type { RunOptions, RunRequest } from '../../src/transport/types.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -3,9 +3,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { applyCommand } from '../../src/commands/apply.js';
+import { applyCommand, planCommand, planFormat } from '../../src/cli/run.js';
 import type { Io } from '../../src/output/io.js';
-import { planCommand } from '../../src/commands/plan.js';
 import type { FleetTransport } from '../../src/commands/session.js';
 import { isFleetError } from '../../src/errors.js';
 import { TreeTransport, treeHosts } from '../helpers/tree-transport.js';
@@ -18,7 +17,7 @@ let file: string;
 let out: string[];
 let err: string[];
 const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t) };
-const factory = (): FleetTransport => tr as unknown as FleetTransport;
+const factory = (): FleetTransport => tr;
 
 beforeEach(() => {
   lab = treeHosts(['debian-12', 'ubuntu-24.04']);
@@ -93,4 +92,23 @@ test('a saved plan applied after a host changed: that host refuses (drifted), ex
   out = [];
   expect(await applyCommand({ planFile, yes: true, quiet: true, canary: '0' }, factory, io)).toBe(1);
   expect(all()).toMatch(/drifted +i-0+1 \[all\]: changed since the plan: \/etc\/nsswitch.conf/);
+});
+
+test('plan --format markdown: the same plan for a pull request, collapsed per unit, exit 2, no secret', async () => {
+  expect(await planCommand({ inventory: file, format: 'markdown', quiet: true }, factory, io)).toBe(2);
+  const md = out.join('');
+  expect(md).toMatch(/^### stns-fleet plan: 2 to change, 0 unchanged, 0 skipped, 0 unreachable, 0 with errors\n/);
+  expect(md.match(/^<details>$/gm)).toHaveLength(2);
+  expect(md).toMatch(/^ auth_token = "\(sensitive\)"$/m); // the host's old token line, hidden
+  expect(md + err.join('')).not.toContain(TOKEN);
+  expect(md + err.join('')).not.toContain(OLD);
+});
+
+test('--json is --format json; they may not disagree, and no other format is one', () => {
+  expect(planFormat({})).toBe('text');
+  expect(planFormat({ json: true })).toBe('json');
+  expect(planFormat({ json: true, format: 'json' })).toBe('json');
+  expect(planFormat({ format: 'markdown' })).toBe('markdown');
+  expect(() => planFormat({ json: true, format: 'markdown' })).toThrow(/--json is --format json: it cannot be given with --format markdown/);
+  expect(() => planFormat({ format: 'html' })).toThrow(/--format html: one of text, json, markdown/);
 });

@@ -1,19 +1,19 @@
-// Progress goes through the command's scrubbing Io, never straight to process.stderr: no secret in a step's
+// Progress goes through the command's Emitter, never straight to process.stderr: no secret in a step's
 // title, status line or result, live (listr's renderer on a terminal) or plain. And a step that stopped ends
 // as failed (✖), never as done (✔): a stopped apply must not look green.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
-import { applyCommand } from '../../src/commands/apply.js';
-import { scrubbingIo, type Io } from '../../src/output/io.js';
-import type { FleetTransport } from '../../src/commands/session.js';
-import { runSteps, stepFailed, type ProgressMode } from '../../src/output/progress.js';
-import type { InvocationResult, RunOptions, RunRequest } from '../../src/transport/types.js';
+import { applyCommand } from '../../src/cli/run.js';
+import { Emitter } from '../../src/output/emitter.js';
+import type { Io } from '../../src/output/io.js';
+import { Progress, runSteps, stepFailed, type ProgressMode } from '../../src/output/progress.js';
+import { ran } from '../helpers/fake-transport.js';
 import { TreeTransport, treeHosts } from '../helpers/tree-transport.js';
 
 const SECRET = 's3cr3t-T0KEN-progress-4242';
 
-/** Everything written to process.stderr meanwhile (nothing should be: progress goes through the Io). */
+/** Everything written to process.stderr meanwhile (nothing should be: progress goes through the Emitter). */
 function spyStderr(): { text: () => string; restore: () => void } {
   const seen: string[] = [];
   const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
@@ -25,7 +25,8 @@ function spyStderr(): { text: () => string; restore: () => void } {
 
 test.each<ProgressMode>(['plain', 'live'])('%s: a secret in a title, a status line or a result never reaches stderr', async (mode) => {
   const raw: string[] = [];
-  const io = scrubbingIo({ out: () => undefined, err: (t) => void raw.push(t) }, () => [{ auth_token: SECRET }]);
+  const emitter = new Emitter({ out: () => undefined, err: (t) => void raw.push(t) });
+  emitter.protect([{ auth_token: SECRET }]);
   const stderr = spyStderr();
   try {
     await runSteps(
@@ -40,14 +41,14 @@ test.each<ProgressMode>(['plain', 'live'])('%s: a secret in a title, a status li
         },
         { title: 'Step two', run: () => Promise.reject(new Error(`host said: ${SECRET}`)) },
       ],
-      { mode, io, tty: { isTTY: true, columns: 200, rows: 40 } },
+      new Progress(mode, emitter, { isTTY: true, columns: 200, rows: 40 }),
     ).catch((e: unknown) => expect(String(e)).toMatch(/host said/)); // the error propagates, as before
   } finally {
     stderr.restore();
   }
   const shown = raw.join('');
   expect(stderr.text()).not.toContain(SECRET);
-  expect(stderr.text()).toBe(''); // every progress byte went through the Io
+  expect(stderr.text()).toBe(''); // every progress byte went through the Emitter
   expect(shown).toMatch(/Step one done: \(sensitive\)/);
   expect(shown).toMatch(/talking to host with token \(sensitive\)/);
   expect(shown).toMatch(/host said: \(sensitive\)/);
@@ -56,11 +57,10 @@ test.each<ProgressMode>(['plain', 'live'])('%s: a secret in a title, a status li
 
 test.each<ProgressMode>(['plain', 'live'])('%s: a step that stopped shows as failed (✖), not done', async (mode) => {
   const raw: string[] = [];
-  const r = await runSteps([{ title: 'Applying', run: () => Promise.resolve(stepFailed('Apply stopped: the canary failed')) }], {
-    mode,
-    io: { out: () => undefined, err: (t) => void raw.push(t) },
-    tty: { isTTY: true, columns: 200, rows: 40 },
-  });
+  const r = await runSteps(
+    [{ title: 'Applying', run: () => Promise.resolve(stepFailed('Apply stopped: the canary failed')) }],
+    new Progress(mode, new Emitter({ out: () => undefined, err: (t) => void raw.push(t) }), { isTTY: true, columns: 200, rows: 40 }),
+  );
   expect(r).toEqual({ failed: 'Apply stopped: the canary failed' });
   expect(raw.join('')).toMatch(/✖ .*Apply stopped: the canary failed/);
   expect(raw.join('')).not.toMatch(/✔/);
@@ -73,7 +73,7 @@ test('a step returning stepFailed stops the rest, and runSteps resolves with the
       { title: 'a', run: () => Promise.resolve(stepFailed('a stopped')) },
       { title: 'b', run: () => Promise.resolve(void ran.push('b')) },
     ],
-    { mode: 'silent', io: { out: () => undefined, err: () => undefined } },
+    new Progress('silent', new Emitter({ out: () => undefined, err: () => undefined })),
   );
   expect(r).toEqual({ failed: 'a stopped' });
   expect(ran).toEqual([]);
@@ -97,33 +97,20 @@ afterEach(() => {
   delete process.env['SF_PROGRESS_TOKEN'];
 });
 
-class FailingCanary extends TreeTransport {
-  override async run(req: RunRequest, o?: RunOptions): Promise<InvocationResult[]> {
-    if (!req.comment.startsWith('stns-fleet apply')) return super.run(req, o);
-    this.requests.push(req);
-    const r = req.instanceIds.map((id) => ({
-      instanceId: id,
-      commandId: 'c-fail',
-      status: 'Failed',
-      statusDetails: 'Failed',
-      responseCode: 40,
-      output: 'STNS_FLEET_ERROR sshd -t refused the new configuration\nSTNS_FLEET_RESULT=invalid\n',
-      stderr: '',
-      truncated: false,
-    }));
-    for (const x of r) o?.onUpdate?.(x);
-    return r;
-  }
-}
+/** Answers the apply command as a host whose sshd -t refused the change; facts run on the trees. */
+const failingCanary = (): TreeTransport =>
+  new TreeTransport(lab.hosts, lab.bin, (_id, req) =>
+    req.comment.startsWith('stns-fleet apply') ? ran('STNS_FLEET_ERROR sshd -t refused the new configuration\nSTNS_FLEET_RESULT=invalid\n', 40) : undefined,
+  );
 
 test('a stopped apply: the progress step ends ✖ (not ✔), and the canary failure quotes no budget (--max-errors 5)', async () => {
-  const tr = new FailingCanary(lab.hosts, lab.bin);
+  const tr = failingCanary();
   const parts: string[] = [];
   const io: Io = { out: (t) => void parts.push(t), err: (t) => void parts.push(t) };
   const stderr = spyStderr();
   let code: number;
   try {
-    code = await applyCommand({ inventory: file, yes: true, canary: '1', maxErrors: '5' }, () => tr as unknown as FleetTransport, io);
+    code = await applyCommand({ inventory: file, yes: true, canary: '1', maxErrors: '5' }, () => tr, io);
   } finally {
     stderr.restore();
   }

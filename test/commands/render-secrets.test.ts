@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { renderCommand } from '../../src/commands/render.js';
+import { renderOutput } from '../helpers/render-output.js';
 
 const HEADER_SECRET = 'hdr-5e4d3c2b1a09';
 let dir: string;
@@ -20,7 +20,7 @@ test('a header value is hidden in --diff and the file that carries it is written
     `version: 1\naws: { region: ap-northeast-1 }\nstns:\n  api_endpoint: https://stns.example.com/v1\n  http_headers: { X-Api-Key: ${HEADER_SECRET} }\ngroups:\n  web: { os: debian-12, targets: [i-0123456789abcdef0] }\n`,
   );
   const out = path.join(dir, 'out');
-  const r = await renderCommand({ inventory: inv, os: 'debian-12', out, diff: true, packagesPresent: true });
+  const r = await renderOutput({ inventory: inv, os: 'debian-12', out, diff: true, packagesPresent: true });
   expect(r.exitCode).toBe(0);
   expect(r.stdout + r.stderr).not.toContain(HEADER_SECRET);
   expect(r.stdout).toMatch(/^\+X-Api-Key = "\(sensitive\)"$/m);

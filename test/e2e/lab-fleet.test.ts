@@ -5,13 +5,12 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { applyCommand } from '../../src/commands/apply.js';
+import { applyCommand } from '../../src/cli/run.js';
 import type { Io } from '../../src/output/io.js';
-import { planCommand } from '../../src/commands/plan.js';
-import { verifyCommand } from '../../src/commands/verify.js';
+import { planCommand } from '../../src/cli/run.js';
+import { verifyCommand } from '../../src/cli/run.js';
 import { sdkTransport } from '../../src/cli/transport.js';
-import { labInventoryYaml } from '../../src/lab/inventory.js';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import { type Lab, labInventoryYaml, startLab } from '@stns-fleet/lab';
 import { OS_PROFILE_IDS } from '../../src/profiles/ids.js';
 import { capture } from '../helpers/capture.js';
 

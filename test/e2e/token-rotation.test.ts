@@ -9,12 +9,12 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { applyCommand } from '../../src/commands/apply.js';
+import { applyCommand } from '../../src/cli/run.js';
 import type { Io } from '../../src/output/io.js';
-import { verifyCommand } from '../../src/commands/verify.js';
+import { verifyCommand } from '../../src/cli/run.js';
 import { sdkTransport } from '../../src/cli/transport.js';
 import type { HostVerdict } from '../../src/verify/judge.js';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import { startLab, type Lab } from '@stns-fleet/lab';
 import { runInChroot, type RunResult } from '../chroot/harness.js';
 import { BUILD_TIMEOUT_MS, ensureRealRootfs, installCurl, requireRealStnsOrSkip } from '../real/real-stns.js';
 

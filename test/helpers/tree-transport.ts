@@ -1,13 +1,15 @@
-// A Transport for tests that runs each script for real with /bin/sh on directory trees laid out like a
-// host's / (STNS_FLEET_ROOT), with tiny stand-ins for the host's sshd and package tools on PATH. It records
-// every request, so tests can assert what would have reached SSM.
+// A transport for tests that runs each script for real with /bin/sh on directory trees laid out like a
+// host's / (STNS_FLEET_ROOT), with tiny stand-ins for the host's sshd and package tools on PATH. It is the
+// one FakeTransport (fake-transport.ts) with that answer: it records every request, so tests can assert what
+// would have reached SSM.
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { profileById } from '../../src/profiles/index.js';
 import { STOCK_DIR } from '../../src/render/stock.js';
 import { runSh } from './sh.js';
-import type { Discovery, InvocationResult, RunOptions, RunRequest, TargetSpec, Transport } from '../../src/transport/types.js';
+import type { RunRequest } from '../../src/transport/types.js';
+import { FakeTransport, onlineEc2, ran, type Outcome } from './fake-transport.js';
 
 const STANDINS: Record<string, string> = {
   // sshd -t accepts; sshd -T [-o OPT]… prints the first AuthorizedKeysCommand: -o options, then drop-ins, then sshd_config.
@@ -33,39 +35,26 @@ export interface TreeHost {
   root: string;
 }
 
-export class TreeTransport implements Transport {
-  readonly requests: RunRequest[] = [];
-  private n = 0;
+/** A test's own answer for some requests; undefined: the script runs on the tree. */
+export type TreeOverride = (id: string, req: RunRequest) => Outcome | undefined;
+
+/** The one fake transport, answering each host by running the script on its tree (the hosts are online EC2 instances). */
+export class TreeTransport extends FakeTransport {
   constructor(
     readonly hosts: TreeHost[],
-    private readonly bin: string,
-  ) {}
-
-  discover(_t: TargetSpec): Promise<Discovery> {
-    return Promise.resolve({
-      hosts: this.hosts.map((h) => ({ id: h.id, kind: 'ec2' as const, tags: {}, ec2State: 'running', ssm: { pingStatus: 'Online' as const } })),
-      notFound: [],
+    bin: string,
+    override?: TreeOverride,
+  ) {
+    super({
+      hosts: hosts.map((h) => onlineEc2(h.id)),
+      answer: async (id, req) => {
+        const mine = override?.(id, req);
+        if (mine) return mine;
+        const h = hosts.find((x) => x.id === id)!;
+        const r = await runSh(req.script, { ...process.env, STNS_FLEET_ROOT: h.root, PATH: `${bin}:${process.env['PATH']}`, AWS_SSM_INSTANCE_ID: id });
+        return ran(r.stdout, r.code, r.stderr);
+      },
     });
-  }
-
-  async run(req: RunRequest, _o?: RunOptions): Promise<InvocationResult[]> {
-    this.requests.push(req);
-    const commandId = `cmd-${++this.n}`;
-    return Promise.all(
-      req.instanceIds.map(async (id) => {
-        const h = this.hosts.find((x) => x.id === id)!;
-        const r = await runSh(req.script, { ...process.env, STNS_FLEET_ROOT: h.root, PATH: `${this.bin}:${process.env['PATH']}`, AWS_SSM_INSTANCE_ID: id });
-        return { instanceId: id, commandId, status: r.code === 0 ? 'Success' : 'Failed', statusDetails: r.code === 0 ? 'Success' : 'Failed', responseCode: r.code, output: r.stdout, stderr: r.stderr, truncated: false };
-      }),
-    );
-  }
-
-  fullOutput(): Promise<{ stdout: string; stderr: string }> {
-    return Promise.reject(new Error('TreeTransport never truncates'));
-  }
-
-  getParameter(name: string): Promise<string> {
-    return Promise.reject(new Error(`no parameter ${name}`));
   }
 }
 

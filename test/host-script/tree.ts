@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { generateHostScript } from '../../src/plan/host-script.js';
-import { writeStandins } from '../../src/lab/standins.js';
+import { writeStandins } from '@stns-fleet/lab';
 import { planHost, type HostPlan } from '../../src/plan/host-plan.js';
 import { profileById } from '../../src/profiles/index.js';
 import type { DesiredState } from '../../src/render/desired.js';

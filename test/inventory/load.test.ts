@@ -165,6 +165,11 @@ describe('unknown keys', () => {
     expectAt(p, 11, 7, 'groups.web.stns.request_timout', 'did you mean "request_timeout"?');
   });
 
+  test('in a group\'s pi section, through the groups mapping', () => {
+    const p = onlyProblem(MINIMAL + '    pi: { iam_rol: SSMRole }\n');
+    expectAt(p, 10, 11, 'groups.web.pi.iam_rol', 'unknown key "iam_rol" (did you mean "iam_role"?)');
+  });
+
   test('in a target', () => {
     const p = onlyProblem(MINIMAL + '      - tag: { Role: web }\n');
     expectAt(p, 10, 9, 'groups.web.targets[1].tag', 'unknown key "tag" (did you mean "tags"?)');
@@ -284,6 +289,9 @@ describe('empty fleet', () => {
   test('a group with targets: and nothing', () => {
     const p = onlyProblem(MINIMAL.replace('    targets:\n      - i-0123456789abcdef0', '    targets:'));
     expectAt(p, 8, 5, 'groups.web.targets', 'this group has no targets');
+  });
+  test('a group with nothing', () => {
+    expectAt(onlyProblem(MINIMAL + '  db:\n'), 10, 3, 'groups.db', 'this group is empty; it needs at least targets');
   });
   test('a group without targets', () => {
     const p = onlyProblem(MINIMAL.replace('    targets:\n      - i-0123456789abcdef0', '    os: auto'));
@@ -421,7 +429,7 @@ describe('loading files', () => {
     const file = join(dir, 'missing.yaml');
     const err = await loadInventory(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FleetError);
-    expect((err as FleetError).code).toBe('INVENTORY_UNREADABLE');
+    expect((err as FleetError).kind).toBe('user');
     expect((err as FleetError).message).toBe(`cannot read inventory ${file}: no such file`);
   });
 
@@ -429,7 +437,7 @@ describe('loading files', () => {
     const file = join(dir, 'bad.yaml');
     await writeFile(file, MINIMAL.replace('version: 1', 'version: 2') + '      - i-1\n');
     const err = (await loadInventory(file).catch((e: unknown) => e)) as FleetError;
-    expect(err.code).toBe('INVENTORY_INVALID');
+    expect(err.kind).toBe('user');
     expect(err.message).toBe(`${file} has 2 problems`);
     expect(err.details).toEqual([
       `${file}:1:10: version: unsupported inventory version 2; this stns-fleet understands version 1`,

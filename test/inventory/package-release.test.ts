@@ -1,6 +1,6 @@
 // stns.package_release: the STNS repository release a group installs from (src/profiles/package-releases.ts). It
 // ends up in an apt list line and a yum baseurl, so only a lowercase token is accepted; which values fit which
-// host is decided per host, where the OS is known (test/profiles/packages.test.ts).
+// host is decided per host, where the OS is known (test/profiles/package-releases.test.ts).
 import { describe, expect, test } from 'vitest';
 import { parseInventory } from '../../src/inventory/load.js';
 import { hostSettingsFor } from '../../src/inventory/resolve.js';

@@ -188,10 +188,10 @@ describe('unknown group', () => {
       () => verifyUsersOf(i, 'nope'),
     ]) {
       const e = caught(fn);
-      expect(e.code).toBe('USAGE');
+      expect(e.kind).toBe('user');
       expect(e.message).toBe('no group "nope" in fleet.yaml; groups: web, db');
     }
-    expect(caught(() => targetsOf(i, 'toString')).code).toBe('USAGE');
+    expect(caught(() => targetsOf(i, 'toString')).kind).toBe('user');
   });
 });
 
@@ -203,7 +203,7 @@ describe('secrets', () => {
   test('env: unset or empty', () => {
     for (const env of [{}, { TOK: '' }]) {
       const e = caught(() => resolveSecret({ kind: 'env', name: 'TOK' }, env, 'auth_token of group "web"'));
-      expect(e.code).toBe('SECRET_UNRESOLVED');
+      expect(e.kind).toBe('user');
       expect(e.message).toBe('environment variable TOK (auth_token of group "web") is not set');
     }
   });
@@ -214,14 +214,14 @@ describe('secrets', () => {
 
   test('an SSM parameter needs AWS', () => {
     const e = caught(() => resolveSecret({ kind: 'ssm_parameter', name: '/stns/x' }, {}, 'auth_token of group "db"'));
-    expect(e.code).toBe('SECRET_UNRESOLVED');
+    expect(e.kind).toBe('user');
     expect(e.message).toContain('auth_token of group "db" is read from SSM parameter /stns/x, which needs AWS');
   });
 
   test('envSecretResolver resolves and rejects asynchronously', async () => {
     const r = envSecretResolver({ TOK: 'abc' });
     await expect(r.resolve({ kind: 'env', name: 'TOK' })).resolves.toBe('abc');
-    await expect(r.resolve({ kind: 'env', name: 'NOPE' })).rejects.toMatchObject({ code: 'SECRET_UNRESOLVED' });
+    await expect(r.resolve({ kind: 'env', name: 'NOPE' })).rejects.toMatchObject({ kind: 'user' });
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FleetError } from '../../src/errors.js';
-import { validateCommand } from '../../src/inventory/validate.js';
+import { validateCommand as run } from '../../src/cli/run.js';
 import { MINIMAL } from './helpers.js';
 
 let dir: string;
@@ -21,6 +21,14 @@ async function write(name: string, text: string): Promise<string> {
 }
 
 const SECRET = 'tok-9f8e7d6c5b4a';
+
+/** `validate` as the CLI runs it, with what it printed. */
+async function validateCommand(file: string, o: { json: boolean }): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const exitCode = await run({ inventory: file, json: o.json }, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
+  return { exitCode, stdout, stderr };
+}
 
 describe('validate', () => {
   test('a valid file: exit 0 and a summary on stdout', async () => {
@@ -106,7 +114,7 @@ describe('validate', () => {
   test('an unreadable file throws INVENTORY_UNREADABLE', async () => {
     const err = await validateCommand(join(dir, 'nope.yaml'), { json: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FleetError);
-    expect((err as FleetError).code).toBe('INVENTORY_UNREADABLE');
+    expect((err as FleetError).kind).toBe('user');
     const errDir = await validateCommand(dir, { json: false }).catch((e: unknown) => e);
     expect((errDir as FleetError).message).toBe(`cannot read inventory ${dir}: it is a directory`);
   });

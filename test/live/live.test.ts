@@ -3,8 +3,8 @@
 // plan is well-formed. Skipped, and says so, otherwise.
 import { expect, test } from 'vitest';
 import type { Io } from '../../src/output/io.js';
-import { hostsCommand } from '../../src/commands/hosts.js';
-import { planCommand } from '../../src/commands/plan.js';
+import { hostsCommand } from '../../src/cli/run.js';
+import { planCommand } from '../../src/cli/run.js';
 import { sdkTransport } from '../../src/cli/transport.js';
 
 const inventory = process.env['STNS_FLEET_LIVE_INVENTORY'];

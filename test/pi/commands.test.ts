@@ -1,14 +1,13 @@
-// The three commands as cli/main.ts calls them: (options, transport factory, io) → exit code, against the fake
-// cloned fleet and directory trees. What reaches stdout/stderr, exit codes, confirmation, and no secret.
+// The three commands as cli/main.ts calls them (cli/run.ts: options, transport factory, io → exit code), against
+// the fake cloned fleet and directory trees. What reaches stdout/stderr, exit codes, confirmation, and no secret.
 import { mkdir, mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { imagePrepCommand } from '../../src/commands/image-prep.js';
+import { imagePrepCommand, reactivateCommand, tagCommand } from '../../src/cli/run.js';
 import type { Io } from '../../src/output/io.js';
-import { reactivateCommand } from '../../src/commands/reactivate.js';
-import { tagCommand } from '../../src/commands/tag.js';
 import { FleetError } from '../../src/errors.js';
+import { Interrupted } from '../../src/exit-codes.js';
 import { FakeFleet, newSealPair, type SealPair } from './fake-fleet.js';
 import { OLD_ID, seedBoard, VAULT_KEY } from './board.js';
 import { INVENTORY_HEAD } from '../helpers/inventory.js';
@@ -123,6 +122,23 @@ describe('reactivate', () => {
     const again = recorder();
     expect(await reactivateCommand({ inventory: inv, yes: true, quiet: true, ...fast }, factory(f), again, undefined, clock(f))).toBe(0);
     expect(again.stdout).toMatch(/^No cloned managed-node IDs: 3 online node\(s\) polled/);
+  });
+
+  test('SIGTERM after the first board: exit 143, the report says so, the activation is deleted', async () => {
+    const f = cloned();
+    const io = recorder();
+    const ac = new AbortController();
+    const err = io.err;
+    io.err = (t: string) => {
+      err(t);
+      if (t.includes(' is now ')) ac.abort(new Interrupted('SIGTERM'));
+    };
+    const code = await reactivateCommand({ inventory: inv, yes: true, ...fast }, factory(f), io, ac.signal, clock(f));
+    expect(code).toBe(143);
+    expect(io.stdout).toContain('Summary: 1 moved,');
+    expect(io.stdout).toContain('The run was interrupted (SIGTERM): the activation was deleted; run reactivate again to finish.');
+    expect(f.calls.deleteActivation).toHaveLength(1);
+    expect(f.calls.deregister).toEqual([]);
   });
 
   test('rejects a malformed --id before touching AWS', async () => {

@@ -1,4 +1,6 @@
 // A fake `Transport & ManagedNodeAdmin` that models Raspberry Pis cloned from one SD card (not a test file).
+// Built on the one transport fake (test/helpers/fake-transport.ts), which keeps the seam's promises (one
+// final result per host, onUpdate, cancellation) and records requests and admin calls; this adds the boards.
 //
 // Boards hold a registration (the agent's vault: a managed-node ID). Several boards may hold the same ID; a
 // command sent to an ID reaches ONE of them:
@@ -15,8 +17,9 @@
 // restore does. Time is virtual: `sleep` and delivery timeouts advance `clock`.
 import { constants, createDecipheriv, createHash, generateKeyPairSync, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { FleetError } from '../../src/errors.js';
-import type { Discovery, DiscoveredHost, InvocationResult, ManagedNodeAdmin, RunOptions, RunRequest, TargetSpec, Transport } from '../../src/transport/types.js';
+import { AwsError } from '../../src/errors.js';
+import type { Discovery, DiscoveredHost, HostSelection, InvocationResult, ManagedNodeAdmin, RunOptions, RunRequest } from '../../src/transport/types.js';
+import { FakeTransport, ran, undelivered, type Outcome } from '../helpers/fake-transport.js';
 
 export interface SealPair {
   privateKey: KeyObject;
@@ -66,18 +69,11 @@ interface FakeActivation {
 
 const hex = (n: number): string => randomBytes(n).toString('hex');
 
-export class FakeFleet implements Transport, ManagedNodeAdmin {
+export class FakeFleet extends FakeTransport {
   clock = Date.UTC(2026, 10, 23, 9, 0, 0);
   readonly boards: FakeBoard[] = [];
   readonly nodes = new Map<string, FakeNode>();
   readonly activations = new Map<string, FakeActivation>();
-  readonly requests: RunRequest[] = [];
-  readonly calls = {
-    createActivation: [] as Parameters<ManagedNodeAdmin['createActivation']>[0][],
-    deleteActivation: [] as string[],
-    deregister: [] as string[],
-    setTags: [] as { id: string; tags: Record<string, string> }[],
-  };
   /** Seconds the re-register worker needs after its delay (stop agent, clear, keys, register, start). */
   moveSeconds = 20;
   /** Called after each successful registration with the count so far (tests expire activations here). */
@@ -89,7 +85,10 @@ export class FakeFleet implements Transport, ManagedNodeAdmin {
   constructor(
     readonly mode: 'last-booted' | 'flapping' = 'last-booted',
     readonly region = 'ap-northeast-1',
-  ) {}
+  ) {
+    super();
+    this.o.answer = (id, req) => this.answer(id, req); // every host's result comes from the board model
+  }
 
   readonly sleep = (ms: number): Promise<void> => {
     this.clock += ms;
@@ -227,7 +226,8 @@ export class FakeFleet implements Transport, ManagedNodeAdmin {
 
   // -------------------------------------------------------------------------------- Transport
 
-  discover(t: TargetSpec, _o?: { tags?: boolean }): Promise<Discovery> {
+  override discover(t: HostSelection): Promise<Discovery> {
+    this.calls.discover.push(t);
     this.tick();
     const hosts: DiscoveredHost[] = [];
     const notFound: string[] = [];
@@ -261,45 +261,34 @@ export class FakeFleet implements Transport, ManagedNodeAdmin {
     return Promise.resolve({ hosts, notFound });
   }
 
-  run(req: RunRequest, _o?: RunOptions): Promise<InvocationResult[]> {
+  /** A deregistered or unknown ID makes SendCommand fail as a whole, as SSM's InvalidInstanceId does. Time
+   * passes: the delivery timeout when a host did not answer, else two seconds. */
+  override async run(req: RunRequest, o?: RunOptions): Promise<InvocationResult[]> {
     this.tick();
-    this.requests.push(req);
     for (const id of req.instanceIds) {
       const n = this.nodes.get(id);
-      if (!n || n.deregistered) return Promise.reject(new FleetError('AWS', `ssm:SendCommand failed: InvalidInstanceId (${id})`));
+      if (!n || n.deregistered) throw new AwsError(`ssm:SendCommand failed: InvalidInstanceId (${id})`);
     }
-    const commandId = `cmd-${this.requests.length}`;
-    const results: InvocationResult[] = [];
-    let waited = false;
-    for (const id of req.instanceIds) {
-      const b = this.answering(id);
-      if (!b) {
-        waited = true;
-        results.push({ instanceId: id, commandId, status: 'TimedOut', statusDetails: 'DeliveryTimedOut', responseCode: -1, output: '', stderr: '', truncated: false });
-        continue;
-      }
-      let code = 0;
-      let out: string;
-      if (req.script.includes("echo 'STNS_FLEET_PI_IDENTITY v1'")) out = this.identityText(b, id);
-      else if (req.script.includes('# stns-fleet pi-reregister v1 (launcher)')) ({ code, out } = this.reregister(b, req.script));
-      else return Promise.reject(new Error(`FakeFleet: unknown script:\n${req.script.slice(0, 200)}`));
-      results.push({ instanceId: id, commandId, status: code === 0 ? 'Success' : 'Failed', statusDetails: code === 0 ? 'Success' : 'Failed', responseCode: code, output: out, stderr: '', truncated: false });
-    }
-    this.clock += waited ? req.deliveryTimeoutSeconds * 1000 : 2000;
-    return Promise.resolve(results);
+    const rs = await super.run(req, o);
+    this.clock += rs.some((r) => r.kind === 'undelivered') ? req.deliveryTimeoutSeconds * 1000 : 2000;
+    return rs;
   }
 
-  fullOutput(): Promise<{ stdout: string; stderr: string }> {
-    return Promise.reject(new Error('FakeFleet never truncates'));
-  }
-
-  getParameter(name: string): Promise<string> {
-    return Promise.reject(new Error(`no parameter ${name}`));
+  /** What one host returns: the board answering to the ID runs the script, or none does. */
+  private answer(id: string, req: RunRequest): Outcome {
+    const b = this.answering(id);
+    if (!b) return undelivered('delivery-timed-out');
+    if (req.script.includes("echo 'STNS_FLEET_PI_IDENTITY v1'")) return ran(this.identityText(b, id));
+    if (req.script.includes('# stns-fleet pi-reregister v1 (launcher)')) {
+      const { code, out } = this.reregister(b, req.script);
+      return ran(out, code);
+    }
+    throw new Error(`FakeFleet: unknown script:\n${req.script.slice(0, 200)}`);
   }
 
   // -------------------------------------------------------------------------------- ManagedNodeAdmin
 
-  createActivation(o: Parameters<ManagedNodeAdmin['createActivation']>[0]): Promise<{ activationId: string; activationCode: string }> {
+  override createActivation(o: Parameters<ManagedNodeAdmin['createActivation']>[0]): Promise<{ activationId: string; activationCode: string }> {
     this.calls.createActivation.push(o);
     const id = `${hex(4)}-${hex(2)}-4${hex(2).slice(1)}-a${hex(2).slice(1)}-${hex(6)}`;
     const code = `Cd${hex(10)}`; // 22 characters, as real codes are 20+
@@ -307,33 +296,33 @@ export class FakeFleet implements Transport, ManagedNodeAdmin {
     return Promise.resolve({ activationId: id, activationCode: code });
   }
 
-  deleteActivation(activationId: string): Promise<void> {
+  override deleteActivation(activationId: string): Promise<void> {
     this.calls.deleteActivation.push(activationId);
     const a = this.activations.get(activationId);
-    if (!a || a.deleted) return Promise.reject(new FleetError('AWS', `InvalidActivation: ${activationId}`));
+    if (!a || a.deleted) return Promise.reject(new AwsError(`InvalidActivation: ${activationId}`));
     a.deleted = true;
     return Promise.resolve();
   }
 
-  deregisterManagedInstance(id: string): Promise<void> {
+  override deregisterManagedInstance(id: string): Promise<void> {
     this.calls.deregister.push(id);
     const n = this.nodes.get(id);
-    if (!n || n.deregistered) return Promise.reject(new FleetError('AWS', `InvalidInstanceId: ${id}`));
+    if (!n || n.deregistered) return Promise.reject(new AwsError(`InvalidInstanceId: ${id}`));
     n.deregistered = true;
     return Promise.resolve();
   }
 
-  setTags(id: string, tags: Record<string, string>): Promise<void> {
+  override setTags(id: string, tags: Record<string, string>): Promise<void> {
     this.calls.setTags.push({ id, tags: { ...tags } });
     const n = this.nodes.get(id);
-    if (!n || n.deregistered) return Promise.reject(new FleetError('AWS', `InvalidResourceId: ${id}`));
+    if (!n || n.deregistered) return Promise.reject(new AwsError(`InvalidResourceId: ${id}`));
     Object.assign(n.tags, tags);
     return Promise.resolve();
   }
 
-  listTags(id: string): Promise<Record<string, string>> {
+  override listTags(id: string): Promise<Record<string, string>> {
     const n = this.nodes.get(id);
-    if (!n) return Promise.reject(new FleetError('AWS', `InvalidResourceId: ${id}`));
+    if (!n) return Promise.reject(new AwsError(`InvalidResourceId: ${id}`));
     return Promise.resolve({ ...n.tags });
   }
 }

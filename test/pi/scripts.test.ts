@@ -1,7 +1,6 @@
 // The Raspberry Pi host scripts on directory trees (STNS_FLEET_ROOT, as the lab runs them) with this machine's
 // /bin/sh and openssl: shellcheck of everything we generate, the identity script's output read back by its
 // parser, and the re-register script's check (sealed activation, wrong ID, busy) and full run.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -185,7 +184,6 @@ describe('on a directory tree', () => {
     const workerLog = await readFile(path.join(root, 'var/lib/stns-fleet/pi-reregister.log'), 'utf8');
     expect(workerLog).toContain('registering with code (sensitive)');
     expect(workerLog).not.toContain(CODE);
-    expect(createHash('sha256').update(r.stdout + r.stderr).digest('hex')).toBeTruthy();
     expect(r.stdout + r.stderr).not.toContain(CODE);
   });
 });

@@ -5,8 +5,7 @@
 // connection.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { freshRoot, readFileIn, runInChroot, writeFileIn, type FreshRoot } from '../chroot/harness.js';
-import { labDirectory } from '../../src/lab/stns-directory.js';
-import { StnsServer } from '../../src/lab/stns-server.js';
+import { labDirectory, StnsServer } from '@stns-fleet/lab';
 import { BUILD_TIMEOUT_MS, ensureRealRootfs, freePort, requireRealStnsOrSkip } from './real-stns.js';
 
 const describeReal = requireRealStnsOrSkip();

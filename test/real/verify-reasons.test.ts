@@ -8,8 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { judgeVerify, verifyScript } from '../../src/verify/judge.js';
-import { labDirectory } from '../../src/lab/stns-directory.js';
-import { StnsServer } from '../../src/lab/stns-server.js';
+import { labDirectory, StnsServer } from '@stns-fleet/lab';
 import { freshRoot, runInChroot, writeFileIn, type FreshRoot } from '../chroot/harness.js';
 import { VERIFY_CASES, type CaseConf, type VerifyCase } from '../verify/verify-fixtures.js';
 import { BUILD_TIMEOUT_MS, ensureRealRootfs, freePort, installCurl, requireRealStnsOrSkip } from './real-stns.js';
@@ -21,7 +20,7 @@ const CAPTURE = process.env.STNS_FLEET_CAPTURE;
 
 /** The verdicts of one output, per user: 'ok' or the reason. */
 export function reasonsOf(c: Pick<VerifyCase, 'users' | 'output'>): Record<string, string> {
-  const v = judgeVerify({ instanceId: 'i-x', status: 'Success', statusDetails: 'Success' } as never, c.output, { users: c.users, testOptions: [] }, {});
+  const v = judgeVerify({ instanceId: 'i-x', commandId: 'c-x', kind: 'ran', exitCode: 0, stdout: c.output, stderr: '', truncated: false }, c.output, { users: c.users, testOptions: [] }, {});
   return Object.fromEntries(v.users.map((u) => [u.user, u.ok ? 'ok' : u.reason!]));
 }
 

@@ -9,7 +9,7 @@ import { addStnsToNsswitch } from '../../src/render/nsswitch.js';
 import { profileById } from '../../src/profiles/index.js';
 import { watchFor } from '../../src/render/watch.js';
 import { render, stock, stockFile, withFiles } from '../helpers/render.js';
-import { inventoryText, planFor, unitOf } from '../profiles/plan-helpers.js';
+import { inventoryText, planFor, unitOf } from '../plan/plan-helpers.js';
 
 /** What authselect (sssd profile, with-mkhomedir) writes: its header, then the profile's maps. */
 const AUTHSELECT_NSSWITCH = [

@@ -1,6 +1,10 @@
 // Every OS profile rendered from its real stock files (stock/, from shared/fixtures): the edits keep every
 // other byte, sshd would really use our keys command, a converged host renders to no change, the token is
 // escaped for TOML and absent from the script, and every generated script passes shellcheck.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, test } from 'vitest';
 import { effective, evaluateSshd, optionDirectives } from '../../src/sshd/config.js';
@@ -12,6 +16,7 @@ import { shellcheck } from '../helpers/shellcheck.js';
 
 // Every stock tree of every profile (each release / image flavour): OS_PROFILE_IDS × profile.stockVariants.
 const TREES = stockVariants();
+const LAB_SSHD = path.resolve(import.meta.dirname, '../../packages/lab/lab-bin/sshd.mjs');
 const EXPECTED_STRATEGY: Record<string, string> = {
   'amazon-linux-2': 'sshd_config', // OpenSSH 7.4: no Include; EIC lines in sshd_config
   'ubuntu-24.04': 'systemd', // the stock tree carries EIC's ssh.service.d drop-in with -o options
@@ -72,6 +77,29 @@ describe.each(TREES)('%s (%s) from its stock files', (id: OsProfileId, variant: 
     expect(akc).toBe(eic ? '/usr/lib/stns-fleet/stns-fleet-keys %u %f' : '/usr/lib/stns/stns-key-wrapper');
     expect(effective(ev, 'AuthorizedKeysCommandUser')!.args).toEqual([eic ? 'ec2-instance-connect' : 'root']);
     if (eic) expect(after(r, '/usr/lib/stns-fleet/stns-fleet-keys')).toMatch(/exec \S*eic_run_authorized_keys "\$1" "\$2"\n$/);
+  });
+
+  // The check above evaluates with the product's own sshd model; this one asks an independent evaluator (the
+  // lab's sshd stand-in, packages/lab/lab-bin/sshd.mjs, which shares no code with src/sshd) on the converged
+  // files written out as a tree. The real sshd -T runs in the chroot suites (test/chroot: Debian 12, 13, arm64).
+  test('sshd: an independent evaluator on the converged tree agrees', async () => {
+    const r = await render();
+    const result = applyDesired(r.snapshot, r.desired);
+    const root = mkdtempSync(path.join(tmpdir(), 'sf-profile-'));
+    try {
+      for (const [p, b] of result.files) {
+        mkdirSync(path.join(root, path.dirname(p)), { recursive: true });
+        writeFileSync(path.join(root, p), b);
+      }
+      const exec = effectiveExecStart(result, r.profile.sshd.service);
+      const opts = (exec?.sshdOptions ?? []).flatMap((o) => ['-o', o]);
+      const out = execFileSync(process.execPath, [LAB_SSHD, '-T', ...opts], { env: { ...process.env, STNS_FLEET_ROOT: root }, encoding: 'utf8' });
+      const eic = r.desired.sshd.chainsEic;
+      expect(out).toMatch(new RegExp(`^authorizedkeyscommand ${eic ? '/usr/lib/stns-fleet/stns-fleet-keys %u %f' : '/usr/lib/stns/stns-key-wrapper'}$`, 'm'));
+      expect(out).toMatch(new RegExp(`^authorizedkeyscommanduser ${eic ? 'ec2-instance-connect' : 'root'}$`, 'm'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test('idempotent: rendering the converged host changes nothing', async () => {

@@ -1,12 +1,12 @@
 // `render --os auto --root DIR`: the OS from the tree's own files (os-release, the Raspberry Pi markers), the
 // architecture too (dpkg's, or the ELF header of /bin/sh, symbolic links followed inside the tree); a named --os
-// or --arch the tree contradicts is an error, never a forced render.
+// or --arch the tree contradicts is an error, never a forced render. (How the architecture is read from a tree:
+// test/facts/root-arch.test.ts.)
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { renderCommand } from '../../src/commands/render.js';
-import { archFromRoot, elfArch } from '../../src/facts/root-arch.js';
+import { renderOutput } from '../helpers/render-output.js';
 import { STOCK_DIR } from '../helpers/render.js';
 
 let dir: string;
@@ -46,24 +46,7 @@ const mergedUsrShell = (machine: number, absolute = false) => async (root: strin
   await symlink(absolute ? '/usr/bin/dash' : 'dash', path.join(root, 'usr/bin/sh'));
   await symlink('usr/bin', path.join(root, 'bin'));
 };
-const run = (o: { os: string; root?: string; arch?: string }) => renderCommand({ inventory: inv, out: path.join(dir, `out-${++n}`), diff: false, packagesPresent: false, ...o });
-
-describe('the architecture of a tree', () => {
-  test('from dpkg (var/lib/dpkg/status, package dpkg)', async () => {
-    expect(await archFromRoot(await tree('debian-13', dpkgStatus('arm64')))).toEqual({ arch: 'arm64', from: 'var/lib/dpkg/status (package dpkg)' });
-  });
-
-  test('from the ELF header of /bin/sh, through merged-/usr links (relative and absolute, kept inside the tree)', async () => {
-    expect(await archFromRoot(await tree('debian-13', mergedUsrShell(183)))).toEqual({ arch: 'arm64', from: 'the ELF header of /bin/sh (/usr/bin/dash)' });
-    expect((await archFromRoot(await tree('amazon-linux-2023', mergedUsrShell(62, true))))?.arch).toBe('amd64');
-    expect(elfArch(elf(40))).toBe('armhf');
-    expect(elfArch(Buffer.from('#!/bin/sh\n'))).toBeUndefined();
-  });
-
-  test('a tree of configuration files only does not say', async () => {
-    expect(await archFromRoot(await tree('debian-13'))).toBeUndefined();
-  });
-});
+const run = (o: { os: string; root?: string; arch?: string }) => renderOutput({ inventory: inv, out: path.join(dir, `out-${++n}`), diff: false, packagesPresent: false, ...o });
 
 describe('render --os auto --root', () => {
   test('Debian 13 on arm64: detected, the architecture read from dpkg, the bookworm repository noted', async () => {
@@ -112,7 +95,7 @@ describe('a named --os or --arch the tree contradicts', () => {
   test('--os debian-12 on a trixie tree is refused, naming both; nothing written', async () => {
     const root = await tree('debian-13');
     const out = path.join(dir, 'refused-out');
-    await expect(renderCommand({ inventory: inv, os: 'debian-12', root, out, diff: false, packagesPresent: false })).rejects.toThrow(
+    await expect(renderOutput({ inventory: inv, os: 'debian-12', root, out, diff: false, packagesPresent: false })).rejects.toThrow(
       /--os debian-12 was given but the host is debian-13: Debian GNU\/Linux 13 \(trixie\) \(ID=debian, VERSION_ID=13\)/,
     );
     await expect(readFile(path.join(out, 'etc/apt/sources.list.d/stns-fleet.list'))).rejects.toThrow();

@@ -35,12 +35,12 @@ describe('repository files appear in the plan like every other file', () => {
     const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const path = await import('node:path');
-    const { renderCommand } = await import('../../src/commands/render.js');
+    const { renderOutput } = await import('../helpers/render-output.js');
     const dir = await mkdtemp(path.join(tmpdir(), 'stns-fleet-repo-'));
     try {
       const inv = path.join(dir, 'inv.yaml');
       await writeFile(inv, 'version: 1\naws: { region: ap-northeast-1 }\nstns: { api_endpoint: https://stns.example.com/v1 }\ngroups:\n  web: { targets: [i-0123456789abcdef0] }\n');
-      const r = await renderCommand({ inventory: inv, os: 'debian-12', out: path.join(dir, 'out'), diff: true, packagesPresent: false });
+      const r = await renderOutput({ inventory: inv, os: 'debian-12', out: path.join(dir, 'out'), diff: true, packagesPresent: false });
       expect(r.stdout).toMatch(/if the packages are missing, the host script first writes: \/etc\/apt\/keyrings\/stns-fleet.gpg, \/etc\/apt\/sources.list.d\/stns-fleet.list/);
       expect(r.stdout).toMatch(/^\+deb \[signed-by=\/etc\/apt\/keyrings\/stns-fleet\.gpg\] https:\/\/repo\.stns\.jp\/bookworm\/ stns bookworm$/m);
     } finally {

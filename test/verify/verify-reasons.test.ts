@@ -6,7 +6,7 @@ import { judgeVerify, keysProblem, type UserEvidence } from '../../src/verify/ju
 import type { InvocationResult } from '../../src/transport/types.js';
 import { VERIFY_CASES, type VerifyCase } from './verify-fixtures.js';
 
-const RESULT = { instanceId: 'i-0123', status: 'Success', statusDetails: 'Success' } as InvocationResult;
+const RESULT: InvocationResult = { instanceId: 'i-0123', commandId: 'c-1', kind: 'ran', exitCode: 0, stdout: '', stderr: '', truncated: false };
 const judge = (c: Pick<VerifyCase, 'users' | 'output'>) => judgeVerify(RESULT, c.output, { users: c.users, testOptions: [] }, {});
 const byName = (n: string): VerifyCase => VERIFY_CASES.find((c) => c.name.startsWith(n))!;
 const problem = (c: VerifyCase, user: string): string => judge(c).users.find((u) => u.user === user)!.problem!;
@@ -95,5 +95,19 @@ describe('outputs the real chroot does not give', () => {
       { user: 'bob', ok: false, keys: 0, reason: 'failed', problem: 'not looked up (the verify output has no line for this user)' },
     ]);
     expect(v.sshd).toEqual({ ok: true, seen: '/usr/lib/stns/stns-key-wrapper' });
+  });
+});
+
+describe('a verify command that did not give its whole output', () => {
+  const expect1 = { users: ['alice'], testOptions: [] };
+  test('it succeeded: the output is incomplete', () => {
+    expect(judgeVerify(RESULT, 'STNS_FLEET_VERIFY lookup fresh 0\n', expect1, {}).problems).toEqual(['the verify output is incomplete']);
+  });
+
+  test('it did not: how it ended, in the same words as everywhere', () => {
+    const lost: InvocationResult = { instanceId: 'i-0123', commandId: 'c-1', kind: 'undelivered', reason: 'undeliverable' };
+    expect(judgeVerify(lost, '', expect1, {})).toMatchObject({ ok: false, problems: ['the verify command did not complete: never ran on the host (Undeliverable)'] });
+    const stopped: InvocationResult = { instanceId: 'i-0123', commandId: 'c-1', kind: 'timed-out', stdout: '', stderr: '', truncated: false };
+    expect(judgeVerify(stopped, 'STNS_FLEET_VERIFY lookup fresh 0\n', expect1, {}).problems).toEqual(['the verify command did not complete: the script ran out of time and was stopped (ExecutionTimedOut)']);
   });
 });

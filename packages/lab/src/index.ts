@@ -1,0 +1,12 @@
+// @stns-fleet/lab: the local fleet lab (README.md), for the demo, the benchmark and the tests of this
+// repository. Private: never published; it reaches stns-fleet through the CLI's public exports only.
+export { startLab, TOKEN_ENV, TOKEN_PARAMETERS, type AnsweredRequest, type Lab, type LabStats, type StartLabOptions, type TokenName } from './lab.js';
+export { EC2_PROFILES, LabOptionsError, resolveOptions, type LabOptions, type ResolvedOptions } from './options.js';
+export type { LabHostInfo } from './lab-api.js';
+export { labInventoryYaml, type LabInventoryOptions } from './inventory.js';
+export type { RecordedRequest, RecordedResponse } from './server.js';
+export { LAB_BIN, writeStandins } from './standins.js';
+export { labDirectory } from './stns-directory.js';
+export { StnsServer, type StnsDirectory, type StnsGroup, type StnsToken, type StnsUser } from './stns-server.js';
+export { chrootSupport, type ChrootSupport } from './chroot-hosts.js';
+export { benchRender } from './bench/render.js';

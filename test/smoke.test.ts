@@ -1,2 +1,0 @@
-import { expect, test } from 'vitest';
-test('node version', () => { expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(22); });
