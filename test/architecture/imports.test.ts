@@ -99,3 +99,14 @@ test('no import cycle', () => {
   for (const f of graph.keys()) if (!state.has(f)) visit(f);
   expect(cycles).toEqual([]);
 });
+
+// The lab (packages/lab, a private workspace package) uses the CLI through its public exports alone, so
+// that what it tests is what a package user gets, and nothing of it can be imported back by the CLI.
+test('the lab reaches the CLI only through the package name, and the CLI never imports the lab', () => {
+  const LAB = path.resolve(SRC, '../packages/lab');
+  const labFiles = [...tsFiles(path.join(LAB, 'src')), ...tsFiles(path.join(LAB, 'scripts'))];
+  const reaching = labFiles.flatMap((f) => importsOf(f).filter((d) => !d.startsWith(`${LAB}${path.sep}`)).map((d) => `${path.relative(LAB, f)} → ${d}`));
+  expect(reaching).toEqual([]);
+  const cliText = files.map((f) => readFileSync(f, 'utf8')).join('\n');
+  expect(cliText).not.toMatch(/from '(@stns-fleet\/lab|[^']*packages\/lab)/);
+});

@@ -10,10 +10,11 @@ import { parseInventory } from '../../src/inventory/load.js';
 import { hostSettingsFor } from '../../src/inventory/resolve.js';
 import type { HostSnapshot } from '../../src/model/host-snapshot.js';
 import { buildFleetPlan, type FleetPlan } from '../../src/plan/fleet-plan.js';
-import { redactStnsConf, SECRET_BEARING, templateComments } from '../../src/render/redact-stns-conf.js';
+import { templateComments } from '../../src/render/redact-stns-conf.js';
 import { stnsSecretValues, type SecretValues } from '../../src/render/secrets.js';
 import type { Fleet } from '../../src/targets/fleet.js';
 import { applyDesired, render, stock, templates, withFiles } from '../helpers/render.js';
+import { asFactsShow } from '../plan/plan-helpers.js';
 
 export const TOKEN = 'v1ew-T0KEN-9f8e7d';
 export const OLD_TOKEN = 'old-h0st-T0KEN-1234';
@@ -76,15 +77,7 @@ export async function planFixture(): Promise<Fixture> {
   ];
   const gathered: Gathered = { hosts: new Map(), states: new Map(), fetches: 0 };
   for (const h of hosts) {
-    // As the facts show a host: secret-bearing files redacted, their real digests beside (sealed, then opened).
-    const files = new Map(h.snapshot.files);
-    const fullSha = new Map<string, string>();
-    for (const p of SECRET_BEARING) {
-      const real = files.get(p);
-      if (!real) continue;
-      fullSha.set(p, createHash('sha256').update(real).digest('hex'));
-      files.set(p, redactStnsConf(real, keep));
-    }
+    const { files, fullSha } = asFactsShow(h.snapshot, keep);
     const digest = createHash('sha256').update([...files].map(([p, b]) => `${p}\0${b.toString('base64')}`).join('\n')).digest('hex');
     const state: HostState = {
       digest,

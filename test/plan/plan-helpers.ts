@@ -30,6 +30,20 @@ export function inventoryText(groups: Record<string, { os: string; ids: string[]
   return `version: 1\naws: { region: ap-northeast-1 }\nstns:\n  api_endpoint: https://stns.example.com/v1\n${top}groups:\n${g}`;
 }
 
+/** A host's files as the facts show them to the plan: secret-bearing files redacted, their real sha256 beside
+ * (sealed by the host, opened by the controller). */
+export function asFactsShow(snapshot: HostSnapshot, keep: string[]): { files: Map<string, Buffer>; fullSha: Map<string, string> } {
+  const files = new Map(snapshot.files);
+  const fullSha = new Map<string, string>();
+  for (const path of SECRET_BEARING) {
+    const real = files.get(path);
+    if (!real) continue;
+    fullSha.set(path, createHash('sha256').update(real).digest('hex'));
+    files.set(path, redactStnsConf(real, keep));
+  }
+  return { files, fullSha };
+}
+
 export async function planFor(inventory: string, hosts: PlannedHostInput[]): Promise<FleetPlan> {
   const parsed = parseInventory(inventory, 'inv.yaml');
   expect(parsed.problems).toEqual([]);
@@ -38,15 +52,7 @@ export async function planFor(inventory: string, hosts: PlannedHostInput[]): Pro
   const keep = templateComments(t.source('stns.conf.hbs'));
   for (const h of hosts) {
     const digest = createHash('sha256').update(h.id).digest('hex');
-    // As the facts show a host: secret-bearing files redacted, their real digests beside (sealed, then opened).
-    const files = new Map(h.snapshot.files);
-    const fullSha = new Map<string, string>();
-    for (const path of SECRET_BEARING) {
-      const real = files.get(path);
-      if (!real) continue;
-      fullSha.set(path, createHash('sha256').update(real).digest('hex'));
-      files.set(path, redactStnsConf(real, keep));
-    }
+    const { files, fullSha } = asFactsShow(h.snapshot, keep);
     const state: HostState = {
       digest,
       arch: h.arch ?? 'amd64',

@@ -6,7 +6,7 @@
 // the lab's). The CLI is the `stns-fleet` package's own command, found through its package.json.
 import { startLab, chrootSupport } from '@stns-fleet/lab';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,6 @@ const started = Date.now();
 // Shown and passed relative to where the demo was started (`npm run demo` from the repository: packages/lab/…).
 const cwd = process.env['INIT_CWD'] ?? process.cwd();
 const inventory = path.relative(cwd, path.join(labDir, 'inventories/lab.yaml'));
-const wantStns = 4567; // the api_endpoint port packages/lab/inventories/lab.yaml names
 
 // One host with a real Debian 12 root filesystem and real sshd, when this machine can (root, and the test
 // suite's cached rootfs: `npm test` builds it); otherwise the demo says why and goes on without it.
@@ -32,20 +31,14 @@ const chroot = chrootSupport();
 if (!chroot.ok) console.log(`(no chroot host in this demo: ${chroot.reason})`);
 const base = { hosts: 14, pis: 2, port: 0, seed: 'demo', chroot: chroot.ok ? 1 : 0 };
 
-let lab: Awaited<ReturnType<typeof startLab>>;
 let inv = inventory;
 const work = mkdtempSync(path.join(tmpdir(), 'stns-fleet-demo-'));
-try {
-  lab = await startLab({ ...base, stnsPort: wantStns });
-} catch (e) {
-  if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-  // Port 4567 is taken: run on any free port with a copy of the inventory that names it.
-  lab = await startLab({ ...base, stnsPort: 0 });
-}
-const stnsPort = new URL(lab.stnsEndpoint).port;
-if (stnsPort !== String(wantStns)) {
+// STNS on 4567, the port the shipped inventory names; when it is taken, any free port and a copy of the
+// inventory that names it (the lab writes it: lab.writeInventory).
+const lab = await startLab({ ...base, stnsPort: 4567, stnsPortFallback: true });
+if (!lab.info().inventory.matches) {
   inv = path.join(work, 'lab.yaml');
-  writeFileSync(inv, readFileSync(path.resolve(cwd, inventory), 'utf8').replace(`127.0.0.1:${wantStns}`, `127.0.0.1:${stnsPort}`));
+  lab.writeInventory(inv);
 }
 
 const env = { ...process.env, ...lab.env, STNS_FLEET_POLL_MS: '150', STNS_FLEET_MAX_POLL_MS: '500' };

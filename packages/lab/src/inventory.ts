@@ -1,5 +1,40 @@
-// An inventory for a running lab (its STNS port is chosen at start), shaped like inventories/lab.yaml:
-// web/db EC2 hosts with the web token, Raspberry Pis with their own. Used by the benchmark and the tests.
+// Inventories for a running lab. The shipped one (inventories/lab.yaml, what the README and the demo use) names
+// the STNS server at 127.0.0.1:4567; labInventoryFile() is that file with this lab's actual endpoint, for a lab
+// whose STNS server is elsewhere (`npm run lab -- --write-inventory FILE`). labInventoryYaml() builds one of the
+// same shape from options, for the benchmark and the tests: web/db EC2 hosts with the web token, Raspberry Pis
+// with their own.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+/** The repository's lab inventory (src/ and dist/ are both one level under the package). */
+export const LAB_INVENTORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../inventories/lab.yaml');
+
+/** Every api_endpoint an inventory text names: the top-level one, then the groups' overrides. */
+export function inventoryEndpoints(text: string): string[] {
+  const doc = (parse(text) ?? {}) as { stns?: { api_endpoint?: unknown }; groups?: Record<string, { stns?: { api_endpoint?: unknown } } | null> };
+  const all = [doc.stns?.api_endpoint, ...Object.values(doc.groups ?? {}).map((g) => g?.stns?.api_endpoint)];
+  return all.filter((e): e is string => typeof e === 'string');
+}
+
+/** Whether an api_endpoint is the STNS server at `stnsUrl` (a trailing slash aside). */
+export function sameEndpoint(a: string, stnsUrl: string): boolean {
+  const norm = (u: string): string => u.trim().replace(/\/+$/, '');
+  return norm(a) === norm(stnsUrl);
+}
+
+/** The shipped lab inventory with every api_endpoint set to `stnsEndpoint`, comments kept. */
+export function labInventoryFile(stnsEndpoint: string, source = LAB_INVENTORY): string {
+  const text = readFileSync(source, 'utf8');
+  let n = 0;
+  const body = text
+    .replace(/^# yaml-language-server: .*\n/m, '') // a path relative to the shipped file: wrong anywhere else
+    .replace(/^(\s*api_endpoint:\s*)(\S+)/gm, (_m, key: string) => (n++, `${key}${stnsEndpoint}`));
+  if (n === 0) throw new Error(`${source} names no stns.api_endpoint`);
+  return `# Written by the stns-fleet lab from ${source}: api_endpoint is this lab's STNS server, ${stnsEndpoint}.\n${body}`;
+}
+
 export interface LabInventoryOptions {
   stnsEndpoint: string;
   region: string;

@@ -1,4 +1,5 @@
 // The lab's own endpoints, beside the AWS APIs on the same port:
+//   GET  /_lab/info      the lab's endpoints (stnsUrl: the STNS server), and whether inventories/lab.yaml names it
 //   GET  /_lab/stats     API calls by operation, throttled calls, errors, host commands run, STNS requests
 //   GET  /_lab/hosts     every host: ID, kind, role, OS, tags, state, fault, ping status, tree
 //   POST /_lab/register  the amazon-ssm-agent stand-in registering a board with an activation
@@ -70,6 +71,23 @@ export function hostInfo(s: LabState): LabHostInfo[] {
   });
 }
 
+/** GET /_lab/info: what a client needs to check that an inventory reaches this lab's STNS server. */
+export interface LabInfo {
+  /** The SSM and EC2 API (AWS_ENDPOINT_URL). */
+  endpoint: string;
+  region: string;
+  /** The STNS server's API base URL (…/v1), as an inventory's stns.api_endpoint names it. */
+  stnsUrl: string;
+  inventory: {
+    /** The repository's lab inventory, its api_endpoint(s), and whether every one is stnsUrl. */
+    shipped: string;
+    apiEndpoints: string[];
+    matches: boolean;
+    /** Files written with this lab's endpoint (--write-inventory). */
+    written: string[];
+  };
+}
+
 /** One command as SSM keeps it in its command history, whoever reads it back and however. */
 export interface KeptCommand {
   commandId: string;
@@ -127,12 +145,13 @@ function register(s: LabState, body: string): unknown {
   return { InstanceId: node.id, Region: str('region') };
 }
 
-export function labRoutes(s: () => LabState, stats: () => unknown): Record<string, LabRoute> {
+export function labRoutes(s: () => LabState, stats: () => unknown, info: () => LabInfo): Record<string, LabRoute> {
   const get = (f: () => unknown): LabRoute => (method) => {
     if (method !== 'GET') throw new ApiError('MethodNotAllowed', 'use GET', 405);
     return f();
   };
   return {
+    info: get(info),
     stats: get(stats),
     hosts: get(() => hostInfo(s())),
     register: (method, body) => {

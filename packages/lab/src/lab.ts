@@ -1,7 +1,7 @@
 // startLab(): a fleet on loopback. One port speaks SSM and EC2 to the unmodified SDK clients; each host is a
 // directory tree whose commands run as real /bin/sh processes with stand-ins on PATH; an STNS server answers
 // the hosts' key and user lookups. stop() kills every host process and removes the lab's directory.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,8 @@ import { CommandEngine } from './commands.js';
 import { Fleet } from './fleet.js';
 import { platformOf, seedHostTree, setAgentState } from './host-tree.js';
 import { planHosts, type LabHost } from './hosts.js';
-import { hostInfo, keptCommands, labRoutes, type KeptCommand, type LabHostInfo } from './lab-api.js';
+import { inventoryEndpoints, LAB_INVENTORY, labInventoryFile, sameEndpoint } from './inventory.js';
+import { hostInfo, keptCommands, labRoutes, type KeptCommand, type LabHostInfo, type LabInfo } from './lab-api.js';
 import { Limiter } from './limiter.js';
 import { resolveOptions, type LabOptions, type ResolvedOptions } from './options.js';
 import { ParameterStore } from './parameters.js';
@@ -34,6 +35,8 @@ export interface StartLabOptions extends LabOptions {
    * requests()[i].response. Off by default: cheap for a test fleet, but a 1000-host run reads megabytes of
    * command output, and the benchmark does not need it. */
   recordResponses?: boolean;
+  /** Write the shipped inventory with this lab's STNS endpoint to this file once the lab runs (lab.writeInventory). */
+  writeInventory?: string;
 }
 
 /** A recorded request that has been answered, with its answer. */
@@ -85,6 +88,11 @@ export interface Lab {
   /** Every answered AWS API request with its response body, oldest first (assert secrets never come back from
    * AWS). Throws unless the lab was started with recordResponses: an empty list must not pass for "clean". */
   responses(): AnsweredRequest[];
+  /** What GET /_lab/info answers: the endpoints, and whether the shipped inventory (inventories/lab.yaml) names
+   * this lab's STNS server. */
+  info(): LabInfo;
+  /** Writes the shipped inventory with this lab's STNS endpoint to `file` (labInventoryFile); info() lists it. */
+  writeInventory(file: string): void;
   /** Every command SSM accepted, with what SSM keeps of each invocation's output (cut as SSM cuts it), read
    * or not: SSM's command history as AWS would keep it. */
   commandHistory(): KeptCommand[];
@@ -182,13 +190,29 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
 
     const directory = o.stns;
     const stns = new StnsServer(directory, o.stnsTokens);
-    const stnsEndpoint = await stns.listen(o.stnsPort);
+    let stnsEndpoint: string;
+    try {
+      stnsEndpoint = await stns.listen(o.stnsPort);
+    } catch (e) {
+      if (!o.stnsPortFallback || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      stnsEndpoint = await stns.listen(0);
+    }
     cleanup.push(() => stns.close());
+    const written: string[] = [];
+    const info = (): LabInfo => {
+      const shipped = inventoryEndpoints(readFileSync(LAB_INVENTORY, 'utf8'));
+      return {
+        endpoint,
+        region: o.region,
+        stnsUrl: stnsEndpoint,
+        inventory: { shipped: LAB_INVENTORY, apiEndpoints: shipped, matches: shipped.length > 0 && shipped.every((e) => sameEndpoint(e, stnsEndpoint)), written: [...written] },
+      };
+    };
     const api = new ApiServer(() => state, {
       latencyMs: o.latencyMs,
       throttlePercent: o.faults.throttlePercent,
       throttleRng: new Rng(o.seed, 'throttle'),
-      labRoutes: labRoutes(() => state, () => stats()),
+      labRoutes: labRoutes(() => state, () => stats(), () => info()),
       recordResponses: options.recordResponses ?? false,
     });
     const endpoint = await api.listen(o.port);
@@ -263,10 +287,16 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
         if (!options.recordResponses) throw new Error('lab.responses(): start the lab with recordResponses: true');
         return api.requests.filter((r): r is AnsweredRequest => r.response !== undefined);
       },
+      info,
+      writeInventory: (file) => {
+        writeFileSync(file, labInventoryFile(stnsEndpoint));
+        written.push(path.resolve(file));
+      },
       commandHistory: () => keptCommands(state),
       rotateToken,
       stop,
     };
+    if (options.writeInventory !== undefined) lab.writeInventory(options.writeInventory);
     return lab;
   } catch (e) {
     await stop();

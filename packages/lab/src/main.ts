@@ -15,7 +15,6 @@ async function main(): Promise<void> {
     process.stderr.write(`stns-fleet lab: ${e instanceof Error ? e.message : String(e)}\n${usage ? `${USAGE}\n` : ''}`);
     process.exit(usage ? 2 : 1);
   }
-  process.stdout.write(`${banner(lab)}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -25,6 +24,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // After the handlers: whoever reads the banner may stop the lab at once.
+  process.stdout.write(`${banner(lab)}\n`);
 }
 
 await main();

@@ -21,9 +21,9 @@ export interface LabOptions {
   hosts?: number;
   /** How many of `hosts` are Raspberry Pis (`mi-`); default one in ten, rounded down. */
   pis?: number;
-  /** OS profiles of the lab, the same names as an inventory's `os:` (default: every profile). EC2 hosts take
-   * the EC2 profiles among them round-robin; `raspberry-pi-os` names the Pi hosts (`pis`): when it is listed
-   * and `pis` is not given, at least one host is a Pi; listed alone, every host is. */
+  /** OS profiles of the lab, the same names as an inventory's `os:` (default, or `auto`: every profile). EC2
+   * hosts take the EC2 profiles among them round-robin; `raspberry-pi-os` names the Pi hosts (`pis`): when it is
+   * listed and `pis` is not given, at least one host is a Pi; listed alone, every host is. */
   os?: readonly string[];
   /** Fault SPEC, e.g. "offline=2,fail=5%,throttle=20%,clones=3" (see faults.ts). */
   faults?: string;
@@ -35,6 +35,9 @@ export interface LabOptions {
   port?: number;
   /** STNS server port; 0 (default) picks a free one. */
   stnsPort?: number;
+  /** When stnsPort is taken, take any free port instead of failing (the lab command: 4567, the port the shipped
+   * inventory names, when it is free). lab.info() and the banner say whether the shipped inventory matches. */
+  stnsPortFallback?: boolean;
   region?: string;
   /** Where the lab makes its own directory (default the system temp dir); removed on stop(). */
   workDir?: string;
@@ -43,7 +46,8 @@ export interface LabOptions {
   /** SendCommand refuses Parameters larger than this (default 64 KiB). */
   payloadCapBytes?: number;
   /** How long the lab waits for a node nobody answers, or a slow pick-up, before DeliveryTimedOut (default 5 s;
-   * never longer than the command's TimeoutSeconds). */
+   * never longer than what is left of the command's TimeoutSeconds), counted from when the invocation is handed to
+   * the node: a host queued behind the rate control waits as long as TimeoutSeconds allows. */
   deliveryTimeoutMs?: number;
   /** How long a hung script (timeout fault) runs before it is killed (default 10 s; never longer than the
    * command's executionTimeout). Other scripts get the executionTimeout they asked for. */
@@ -83,6 +87,7 @@ export interface ResolvedOptions {
   latencyMs: number;
   port: number;
   stnsPort: number;
+  stnsPortFallback: boolean;
   region: string;
   workDir: string | undefined;
   keepWorkDir: boolean;
@@ -116,18 +121,21 @@ function nonNegative(name: string, v: number | undefined, dflt: number): number 
 
 export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
   const hosts = nonNegative('hosts', o.hosts, 10);
-  const named = (o.os ?? OS_PROFILE_IDS).map((p) => {
-    if (!(OS_PROFILE_IDS as readonly string[]).includes(p)) throw new LabOptionsError(`unknown OS "${p}": known are ${OS_PROFILE_IDS.join(', ')}`);
+  // `auto` (an inventory's "detect it"): any OS, so every profile, as when os is not given.
+  const every = o.os === undefined || o.os.includes('auto');
+  if (every && o.os !== undefined && o.os.length > 1) throw new LabOptionsError(`os "auto" means every profile: name it alone (got ${o.os.join(', ')})`);
+  const named = (every ? OS_PROFILE_IDS : o.os!).map((p) => {
+    if (!(OS_PROFILE_IDS as readonly string[]).includes(p)) throw new LabOptionsError(`unknown OS "${p}": known are ${OS_PROFILE_IDS.join(', ')}, or auto (every one)`);
     return p as OsProfileId;
   });
   if (named.length === 0) throw new LabOptionsError('os must name at least one OS profile');
   const wantsPi = named.includes('raspberry-pi-os');
   const os = named.filter((p) => p !== 'raspberry-pi-os');
   // raspberry-pi-os alone: every host is a Pi; listed with others: at least one Pi (else one in ten).
-  const defaultPis = os.length === 0 ? hosts : Math.floor(hosts / 10) || (wantsPi && o.os !== undefined ? Math.min(1, hosts) : 0);
+  const defaultPis = os.length === 0 ? hosts : Math.floor(hosts / 10) || (wantsPi && !every ? Math.min(1, hosts) : 0);
   const pis = nonNegative('pis', o.pis, defaultPis);
   if (pis > hosts) throw new LabOptionsError(`pis (${pis}) cannot exceed hosts (${hosts})`);
-  if (o.os !== undefined && wantsPi && pis === 0 && hosts > 0) throw new LabOptionsError('os names raspberry-pi-os, which runs on the Pi hosts, but pis is 0');
+  if (!every && wantsPi && pis === 0 && hosts > 0) throw new LabOptionsError('os names raspberry-pi-os, which runs on the Pi hosts, but pis is 0');
   if (os.length === 0 && pis < hosts) throw new LabOptionsError(`os names only raspberry-pi-os, but ${hosts - pis} host(s) are EC2 instances (pis=${pis} of ${hosts}); name an EC2 OS too`);
   let faults: FaultSpec;
   try {
@@ -168,6 +176,7 @@ export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
     latencyMs: nonNegative('latencyMs', o.latencyMs, 0),
     port: nonNegative('port', o.port, 0),
     stnsPort: nonNegative('stnsPort', o.stnsPort, 0),
+    stnsPortFallback: o.stnsPortFallback ?? false,
     region: o.region ?? 'us-east-1',
     workDir: o.workDir,
     keepWorkDir: o.keepWorkDir ?? false,

@@ -92,17 +92,20 @@ test('an activation belongs to the region the client signed for; the agent must 
 });
 
 describe('CLI', () => {
-  test('arguments become options; the STNS port follows the API port', () => {
-    expect(optionsFromArgs(['--port', '4566', '--hosts', '50', '--os', 'debian-12,ubuntu-24.04', '--faults', 'offline=2', '--seed', '7', '--latency-ms', '20'])).toEqual({
-      port: 4566,
+  test('arguments become options; STNS on 4567 (the shipped inventory\'s) whatever the API port, unless --stns-port', () => {
+    expect(optionsFromArgs(['--port', '4710', '--hosts', '50', '--os', 'debian-12,ubuntu-24.04', '--faults', 'offline=2', '--seed', '7', '--latency-ms', '20'])).toEqual({
+      port: 4710,
       stnsPort: 4567,
+      stnsPortFallback: true,
       hosts: 50,
       os: ['debian-12', 'ubuntu-24.04'],
       faults: 'offline=2',
       seed: '7',
       latencyMs: 20,
     });
-    expect(optionsFromArgs(['--port', '0'])).toMatchObject({ port: 0, stnsPort: 0 });
+    expect(optionsFromArgs(['--port', '0'])).toMatchObject({ port: 0, stnsPort: 4567, stnsPortFallback: true });
+    expect(optionsFromArgs(['--port', '4710', '--stns-port', '4711'])).toEqual({ port: 4710, stnsPort: 4711 }); // as given: no fallback
+    expect(optionsFromArgs(['--write-inventory', 'lab.yaml'])).toMatchObject({ writeInventory: 'lab.yaml' });
     expect(optionsFromArgs(['--clone-answers', 'last-started'])).toMatchObject({ cloneAnswers: 'last-started' });
     expect(() => resolveOptions({ pis: 1, cloneAnswers: 'random' as never })).toThrow(/cloneAnswers must be one of in-turn, last-started/);
     expect(() => optionsFromArgs(['--hosts', 'many'])).toThrow(/--hosts takes a whole number/);

@@ -2,8 +2,10 @@
 // constraints (50 IDs, Comment ≤ 100, payload cap, document, duplicates, unknown nodes), the agent's
 // environment, rate control (MaxConcurrency ramp, MaxErrors → Terminated) and CancelCommand.
 import { CancelCommandCommand, ListCommandsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { existsSync, mkdtempSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { commandDone, ids, invocations, run, sleep, stdoutOf, useLab, waitFor } from './helpers.js';
+import { commandDone, ids, invocations, run, stdoutOf, useLab, waitFor } from './helpers.js';
 
 const t = useLab({ hosts: 66, pis: 6, seed: 'send', payloadCapBytes: 4096 });
 const ec2 = (): string[] => ids(t.lab, (h) => h.kind === 'ec2');
@@ -108,12 +110,23 @@ describe('rate control', () => {
   });
 
   test('MaxConcurrency starts with one host, then grows', async () => {
-    const r = await run(t.ssm, { ids: ec2().slice(0, 8) }, 'sleep 0.3', { MaxConcurrency: '8' });
-    const starts = r.invocations.map((i) => i.CommandPlugins![0]!.ResponseStartDateTime!.getTime()).sort((x, y) => x - y);
-    // The first host runs alone: nobody else starts before it has finished (≥ 300 ms later).
-    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(250);
-    // …and the rest do not take one slot each: eight serial runs would need 2.4 s.
-    expect(starts[7]! - starts[0]!).toBeLessThan(1500);
+    // Each host marks itself in a shared directory. The first runs alone and leaves; every later one waits (60 s
+    // at most) until a third mark exists: it gets one only if two hosts run at once after the first, whatever
+    // the machine's speed. One host at a time would leave the second waiting, and failing.
+    const marks = mkdtempSync(path.join(t.lab.workDir, 'marks-'));
+    const script = [
+      `M=${marks}`,
+      'touch "$M/$AWS_SSM_INSTANCE_ID"',
+      'n() { ls "$M" | wc -l; }',
+      'if [ "$(n)" -eq 1 ]; then sleep 0.3; exit 0; fi',
+      'i=0; while [ "$(n)" -lt 3 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done',
+      '[ "$(n)" -ge 3 ]',
+    ].join('\n');
+    const r = await run(t.ssm, { ids: ec2().slice(0, 8) }, script, { MaxConcurrency: '8' });
+    expect(r.invocations.map((i) => i.StatusDetails)).toEqual(Array(8).fill('Success'));
+    const spans = r.invocations.map((i) => [i.CommandPlugins![0]!.ResponseStartDateTime!.getTime(), i.CommandPlugins![0]!.ResponseFinishDateTime!.getTime()] as const).sort((x, y) => x[0] - y[0]);
+    // The first host runs alone: nobody else starts before it has finished.
+    expect(spans[1]![0]).toBeGreaterThanOrEqual(spans[0]![1]);
   });
 
   test('MaxErrors 1: the second error stops dispatch; the rest are Terminated; the command Failed', async () => {
@@ -128,12 +141,14 @@ describe('rate control', () => {
 
 test('CancelCommand kills running scripts (Cancelled, 137) and stops the ones not started (Cancelled, -1)', async () => {
   const hosts = ec2().slice(0, 3);
-  const sent = await send({ InstanceIds: hosts, MaxConcurrency: '1', Parameters: { commands: ['echo started; sleep 30'] } });
+  // The mark comes after the echo: once it exists, "started" is in the output (no guess at how long that takes).
+  const script = 'echo started; touch "$STNS_FLEET_ROOT/tmp/cancel-started"; sleep 30';
+  const sent = await send({ InstanceIds: hosts, MaxConcurrency: '1', Parameters: { commands: [script] } });
   const id = sent.Command!.CommandId!;
-  await waitFor(async () => ((await invocations(t.ssm, id)).some((i) => i.CommandPlugins?.[0]?.ResponseStartDateTime) ? true : undefined), 'a host to start');
-  await sleep(100);
+  const marks = hosts.map((h) => path.join(t.lab.host(h)!.dir, 'tmp/cancel-started'));
+  await waitFor(async () => (marks.some((m) => existsSync(m)) ? true : undefined), 'a host to start');
   await t.ssm.send(new CancelCommandCommand({ CommandId: id }));
-  const c = await commandDone(t.ssm, id, 5000);
+  const c = await commandDone(t.ssm, id);
   expect(c).toMatchObject({ Status: 'Cancelled', StatusDetails: 'Cancelled' });
   const invs = await invocations(t.ssm, id);
   const ran = invs.filter((i) => i.CommandPlugins?.[0]?.ResponseCode === 137);
@@ -143,5 +158,5 @@ test('CancelCommand kills running scripts (Cancelled, 137) and stops the ones no
   expect(invs.every((i) => i.Status === 'Cancelled')).toBe(true);
   await expect(t.ssm.send(new CancelCommandCommand({ CommandId: '00000000-0000-4000-8000-000000000000' }))).rejects.toMatchObject({ name: 'InvalidCommandId' });
   const listed = await t.ssm.send(new ListCommandsCommand({ CommandId: id }));
-  expect(listed.Commands?.[0]?.Parameters?.['commands']).toEqual(['echo started; sleep 30']);
+  expect(listed.Commands?.[0]?.Parameters?.['commands']).toEqual([script]);
 });

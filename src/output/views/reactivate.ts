@@ -62,7 +62,7 @@ export function reactivateText(r: ReactivateReport, listedById: readonly string[
       }
     }
   } else if (r.declined) out.push('', 'Declined: nothing was changed.');
-  else out.push('', 'Dry run: run again without --dry-run to move these boards.');
+  else out.push('', r.ids.some((i) => i.action === 'planned') ? 'Dry run: run again without --dry-run to move these boards.' : 'Dry run: nothing here can be changed as the inventory stands (see above).');
   return `${out.join('\n')}\n`;
 }
 

@@ -74,11 +74,18 @@ export function executionOrder(plan: ReactivationPlan): IdPlan[] {
   return [...plan.ids.filter((p) => p.kind !== 'retire'), ...plan.ids.filter((p) => p.kind === 'retire')];
 }
 
-/** The report of what would be done: every suspect 'planned', its seen boards to move, listed ones offline. */
+/** The report of what would be done: every suspect 'planned' and its seen boards to move, except an ID no
+ * activation can be made for (no pi.iam_role), which stays 'kept' with its boards, as the run would leave it;
+ * listed boards not seen, offline. */
 export function plannedReport(plan: ReactivationPlan, base: ReactivateReport): ReactivateReport {
   const r: ReactivateReport = { ...base, warnings: [...base.warnings], ids: [], boards: [], activations: [] };
   for (const p of plan.ids) {
     const s = p.suspect;
+    if (p.kind === 'no-role') {
+      r.ids.push(idReport(s, 'kept', `its boards cannot be moved: group ${s.group} has no pi.iam_role (the IAM role a hybrid activation needs); set it to move them`));
+      for (const b of s.boards) r.boards.push(seenRow(s, b, 'kept', 'not movable: set pi.iam_role for this group'));
+      continue;
+    }
     r.ids.push(idReport(s, 'planned', plannedText(p)));
     for (const b of s.boards) r.boards.push(seenRow(s, b, 'planned', 'to move to a new ID'));
   }
@@ -86,13 +93,12 @@ export function plannedReport(plan: ReactivationPlan, base: ReactivateReport): R
   return r;
 }
 
-function plannedText(p: IdPlan): string {
+/** What would be done, as the view prints it: after "would". */
+function plannedText(p: MovePlan | Extract<IdPlan, { kind: 'retire' }>): string {
   const s = p.suspect;
   switch (p.kind) {
     case 'retire':
-      return 'offline: deregister it once every board listed for its group answers under its own ID';
-    case 'no-role':
-      return `cannot move its boards: group ${s.group} has no pi.iam_role`;
+      return 'deregister it (it is offline) once every board listed for its group answers under its own ID';
     case 'move':
       return `move ${s.expectedFrom === 'inventory' ? `its ${s.expected} board(s)` : `every board behind it (${s.boards.length} seen so far)`} to new IDs, then deregister it`;
     default:

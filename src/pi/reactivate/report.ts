@@ -8,7 +8,8 @@ import { normalizeSerial, type PiSettings } from '../settings.js';
 
 export type ReactivateEvent = { kind: 'progress'; text: string } | { kind: 'warning'; text: string };
 
-export type BoardOutcome = 'moved' | 'failed' | 'pending' | 'offline' | 'planned';
+/** 'planned': a dry run (or the question) would move it; 'kept': it cannot be moved as the inventory stands. */
+export type BoardOutcome = 'moved' | 'failed' | 'pending' | 'offline' | 'planned' | 'kept';
 
 export interface BoardReport {
   group: string;
