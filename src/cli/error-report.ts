@@ -4,7 +4,7 @@
 import { isFleetError, type ErrorKind } from '../errors.js';
 import { errorExitCode, type InterruptSignal } from '../exit-codes.js';
 
-export interface ErrorReport {
+interface ErrorReport {
   exitCode: number;
   /** Lines for stderr, each without its newline. */
   lines: string[];

@@ -26,7 +26,7 @@ const { interruptible, by: interruptedBy } = interrupts(io);
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('stns-fleet')
     .description(
       'Turn a fleet of Linux machines (EC2 instances and hybrid-activated Raspberry Pis) into STNS clients over AWS Systems Manager Run Command: no SSH, no S3.',

@@ -6,7 +6,7 @@ import type { TransportFactory } from '../commands/session.js';
 import type { Interrupts } from './interrupt.js';
 import { imagePrepCommand, reactivateCommand, tagCommand, type ReactivateCliOptions, type TagCliOptions } from './run.js';
 
-export interface PiCommandsContext {
+interface PiCommandsContext {
   io: Emitter;
   sdk: () => Promise<TransportFactory>;
   interruptible: Interrupts['interruptible'];

@@ -26,10 +26,10 @@ export interface ApplyCliOptions extends ApplyCommandOptions, Presentation {}
 export interface VerifyCliOptions extends VerifyCommandOptions, Presentation {}
 export interface ReactivateCliOptions extends ReactivateCommandOptions, Presentation {}
 export interface TagCliOptions extends TagCommandOptions, Presentation {}
-export interface ImagePrepCliOptions extends ImagePrepOptions {
+interface ImagePrepCliOptions extends ImagePrepOptions {
   json?: boolean;
 }
-export interface ValidateOptions {
+interface ValidateOptions {
   inventory: string;
   json?: boolean;
 }

@@ -21,7 +21,7 @@ export interface ImagePrepOptions {
   templates?: string;
 }
 
-export const DEFAULT_BACKUP_DIR = 'stns-fleet-image-prep-backup';
+const DEFAULT_BACKUP_DIR = 'stns-fleet-image-prep-backup';
 
 export async function runImagePrep(o: ImagePrepOptions, _makeTransport: TransportFactory, view: ImagePrepView): Promise<number> {
   if (Boolean(o.root) === Boolean(o.printScript)) {

@@ -36,7 +36,7 @@ export interface ReactivateCommandOptions extends FleetOptions {
   wait?: string;
 }
 
-export function reactivateExitCode(r: ReactivateReport): number {
+function reactivateExitCode(r: ReactivateReport): number {
   if (r.interrupted) return signalExitCode(r.interrupted);
   if (r.declined || r.boards.some((b) => b.outcome === 'failed')) return 1;
   if (r.clean) return 0;

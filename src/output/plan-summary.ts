@@ -12,7 +12,7 @@ function keys(k: KeysCommand | undefined): string {
 }
 
 /** One line per file worth a line (absent and staying absent is not), paths padded to one column. */
-export function fileLines(files: PlannedFile[]): string[] {
+function fileLines(files: PlannedFile[]): string[] {
   const w = Math.max(...files.map((f) => f.path.length));
   return files
     .filter((f) => !f.absent)
@@ -23,18 +23,18 @@ export function fileLines(files: PlannedFile[]): string[] {
     });
 }
 
-export function sshdLines(s: SshdChange): string[] {
+function sshdLines(s: SshdChange): string[] {
   if (s.alreadyRight) return [`sshd: AuthorizedKeysCommand ${keys(s.before)}: already right`];
   return [`sshd: AuthorizedKeysCommand ${keys(s.before)}`, `   → ${keys(s.after)}${s.chainsEic ? '; EC2 Instance Connect keys still served after STNS keys' : ''}`];
 }
 
-export function nssLine(n: NssChange): string {
+function nssLine(n: NssChange): string {
   const b = n.before?.join(' ') ?? '(no line)';
   const a = n.after?.join(' ') ?? '(no line)';
   return `nss ${n.database}: ${b}${a === b ? ' (unchanged)' : ` → ${a}`}`;
 }
 
-export function packagesLine(p: PackageChange): string {
+function packagesLine(p: PackageChange): string {
   if (p.state === 'install') return `packages: ${p.packages.join(' ')} via ${p.manager} (installed by the host script only if missing)`;
   return p.state === 'unsupported' ? `packages: ${p.reason}` : 'packages: already installed';
 }

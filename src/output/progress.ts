@@ -19,10 +19,10 @@ export function progressMode(o: { quiet?: boolean }, stream: Tty | undefined): P
 
 /** A status line that is a milestone (a board moved, a poll began), not a count: plain mode prints every
  * one, where it keeps counters to one line every 2 s. */
-export interface StatusOptions {
+interface StatusOptions {
   milestone?: boolean;
 }
-export type Say = (line: string, o?: StatusOptions) => void;
+type Say = (line: string, o?: StatusOptions) => void;
 
 /** Where progress goes: the mode, the Emitter it is written through, and the status line of the running step. */
 export class Progress {
@@ -49,7 +49,7 @@ export class Progress {
 
 /** A step's result when it ended without finishing its work (the rollout stopped, an interrupt): the step
  * shows as failed (✖) with this text, the steps after it do not run, and runSteps resolves normally. */
-export interface StepFailed {
+interface StepFailed {
   failed: string;
 }
 export const stepFailed = (text: string): StepFailed => ({ failed: text });

@@ -36,7 +36,7 @@ export interface GroupExpectation extends NameSource {
   newMachineId: boolean;
 }
 
-export type SuspectReason =
+type SuspectReason =
   | { kind: 'identity-changed'; boards: number }
   | { kind: 'shared-machine-id'; machineId: string; with: string[] }
   | { kind: 'ip-mismatch'; ssmIp: string }

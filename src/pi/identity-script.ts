@@ -8,8 +8,8 @@ import type { InvocationResult, Transport } from '../transport/types.js';
 import { normalizeSerial } from './settings.js';
 
 export const PI_IDENTITY_LIB = 'host/pi-identity.sh';
-export const IDENTITY_HEADER = 'STNS_FLEET_PI_IDENTITY v1';
-export const IDENTITY_END = 'STNS_FLEET_PI_IDENTITY_END';
+const IDENTITY_HEADER = 'STNS_FLEET_PI_IDENTITY v1';
+const IDENTITY_END = 'STNS_FLEET_PI_IDENTITY_END';
 
 export interface BoardIdentity {
   /** SoC serial as the board prints it (lowercase hex); absent on boards that have none (not a Pi). */

@@ -13,7 +13,7 @@ export const PI_IMAGE_PREP_LIB = 'host/pi-image-prep.sh';
 export const PI_FIRSTBOOT_LIB = 'host/pi-firstboot.sh';
 export const FIRSTBOOT_SCRIPT = '/usr/local/sbin/stns-fleet-firstboot';
 export const FIRSTBOOT_UNIT = '/etc/systemd/system/stns-fleet-firstboot.service';
-export const ACTIVATION_FILES = ['/boot/firmware/ssm-activation', '/boot/ssm-activation'];
+const ACTIVATION_FILES = ['/boot/firmware/ssm-activation', '/boot/ssm-activation'];
 
 /** Runs before the agent (so it starts registered) and after the network (registering needs it), only when
  * there is something to do: an activation file, or no SSH host keys yet. */
@@ -58,7 +58,7 @@ export function imagePrepScript(t: Templates): string {
   ].join('\n');
 }
 
-export interface PrepAction {
+interface PrepAction {
   /** removed, emptied, created, installed, enabled, stopped, kept */
   verb: string;
   /** The path (or unit) it is about. */

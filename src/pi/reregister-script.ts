@@ -13,17 +13,17 @@ import { MANAGED_NODE_ID_RE, REGION_RE } from '../inventory/patterns.js';
 import type { Templates } from '../render/templates.js';
 
 export const PI_REREGISTER_LIB = 'host/pi-reregister.sh';
-export const REREGISTER_MARKER = 'STNS_FLEET_PI_REREGISTER';
+const REREGISTER_MARKER = 'STNS_FLEET_PI_REREGISTER';
 /** Exit codes of the check (templates/host/pi-reregister.sh). */
-export const REREGISTER_EXIT = { seal: 11, wrongId: 12, busy: 13, preflight: 20 } as const;
+const REREGISTER_EXIT = { seal: 11, wrongId: 12, busy: 13, preflight: 20 } as const;
 
-export interface ActivationParams {
+interface ActivationParams {
   activationId: string;
   activationCode: string;
   region: string;
 }
 
-export interface ReregisterOptions {
+interface ReregisterOptions {
   /** The managed-node ID the board must currently hold (a stale script refuses). */
   oldId: string;
   newMachineId: boolean;
@@ -41,7 +41,7 @@ function lines76(b64: string): string {
 }
 
 /** The parameters as the worker reads them (`key=value` lines), before sealing. */
-export function paramsText(p: ActivationParams): string {
+function paramsText(p: ActivationParams): string {
   return `code=${p.activationCode}\nid=${p.activationId}\nregion=${p.region}\n`;
 }
 
@@ -118,7 +118,7 @@ export function workerOf(script: string): string {
   return `${m[1]!}\n`;
 }
 
-export type ReregisterAnswer =
+type ReregisterAnswer =
   | { kind: 'accepted'; fields: Record<string, string>; detached?: string }
   | { kind: 'refused'; word: string; reason: string }
   | { kind: 'none' };

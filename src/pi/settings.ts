@@ -17,7 +17,7 @@ export interface PiSettings {
   configured: boolean;
 }
 
-export const DEFAULT_NAME_PREFIX = 'pi';
+const DEFAULT_NAME_PREFIX = 'pi';
 
 function groupOf(inv: Inventory, group: string): InventoryGroup {
   const g = Object.hasOwn(inv.groups, group) ? inv.groups[group] : undefined;

@@ -14,7 +14,7 @@ import { identityOf, identityScript, type BoardIdentity } from './identity-scrip
 import { boardName } from './naming.js';
 import { nodeNamesFor, normalizeSerial, piSettingsFor } from './settings.js';
 
-export interface TagOptions {
+interface TagOptions {
   inventory: Inventory;
   groups?: string[];
   transport: Transport & ManagedNodeAdmin;
@@ -25,7 +25,7 @@ export interface TagOptions {
   onEvent?: (text: string) => void;
 }
 
-export interface TagChange {
+interface TagChange {
   id: string;
   group: string;
   kind: 'ec2' | 'managed';

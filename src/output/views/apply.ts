@@ -7,14 +7,14 @@ import type { Emitter } from '../emitter.js';
 import { planText } from '../plan-report.js';
 import { BaseView, type Presentation, type View } from './view.js';
 
-export type ApplyViewEvent =
+type ApplyViewEvent =
   /** The plan about to be applied, before anything is asked or sent. */
   | { kind: 'plan'; plan: FleetPlan }
   /** The user did not answer "yes". */
   | { kind: 'declined' }
   | ApplyEvent;
 
-export interface ApplyResult {
+interface ApplyResult {
   plan: FleetPlan;
   /** Undefined when nothing was applied (nothing to change). */
   report?: ApplyReport;

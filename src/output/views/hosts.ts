@@ -5,7 +5,7 @@ import type { Emitter } from '../emitter.js';
 import { table } from '../table.js';
 import { BaseView, type Presentation, type View } from './view.js';
 
-export interface HostsResult {
+interface HostsResult {
   fleet: Fleet;
 }
 

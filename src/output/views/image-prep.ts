@@ -28,7 +28,7 @@ Next, for each batch of boards:
 const HOW_TO_RUN =
   'Run it on the source Pi as root, with a backup directory that is NOT on its SD card (or --no-backup):\n  sudo sh stns-fleet-image-prep.sh /media/usb/prep-backup && sudo poweroff\nthen copy the card without booting it again.\n';
 
-export function prepText(r: PrepResult, root: string): string {
+function prepText(r: PrepResult, root: string): string {
   const lines = r.actions.map((a) => `  ${a.verb} ${a.text}`);
   if (r.error) {
     return `${lines.length ? `${lines.join('\n')}\n` : ''}image-prep ${r.error.kind === 'refused' ? 'refused (nothing changed)' : 'FAILED midway'}: ${r.error.message}\n${r.backup ? `Backup: ${r.backup}\n` : ''}`;

@@ -13,7 +13,7 @@ export interface ReactivateResult {
   listedById: string[];
 }
 
-export type ReactivateViewEvent =
+type ReactivateViewEvent =
   /** What the run says as it goes (src/pi/reactivate): a step (the status line) or a warning (stderr). */
   | { kind: 'run'; event: ReactivateEvent }
   /** What would be done, shown before the question. */
@@ -26,7 +26,7 @@ export interface ReactivateView extends View<ReactivateResult, ReactivateViewEve
 
 const count = <T>(xs: T[], f: (x: T) => boolean): number => xs.filter(f).length;
 
-export function reactivateText(r: ReactivateReport, listedById: readonly string[] = []): string {
+function reactivateText(r: ReactivateReport, listedById: readonly string[] = []): string {
   const out: string[] = [];
   if (r.clean) {
     out.push(`No cloned managed-node IDs: ${r.nodesPolled} online node(s) polled, each answered by one board of its own. Nothing to do.`);

@@ -7,7 +7,7 @@ import { formatFileDiff } from '../diff.js';
 import { describeChanges } from '../plan-summary.js';
 import { BaseView, type View } from './view.js';
 
-export interface RenderResult {
+interface RenderResult {
   profile: { id: string; label: string };
   arch: string;
   group: string;

@@ -7,13 +7,13 @@ import { table } from '../table.js';
 import { BaseView, type Presentation, type View } from './view.js';
 
 /** A step of the run (src/pi/tag.ts's onEvent): the running step's status line. */
-export type TagEvent = { kind: 'progress'; text: string };
+type TagEvent = { kind: 'progress'; text: string };
 
 export type TagView = View<TagReport, TagEvent>;
 
 const SOURCE = { names: 'names', 'pi.names': 'pi.names (serial)', 'pi.name_prefix': 'pi.name_prefix (unnamed board)' } as const;
 
-export function tagText(r: TagReport): string {
+function tagText(r: TagReport): string {
   if (r.changes.length === 0) return 'The inventory names no host of the selected groups (see names: and pi.names in inventories/example.yaml).\n';
   const rows = [['ID', 'GROUP', 'SERIAL', 'NAME NOW', 'NAME', 'FROM', 'ACTION']];
   for (const c of r.changes) {

@@ -6,13 +6,13 @@ import type { Emitter } from '../emitter.js';
 import { BaseView, type View } from './view.js';
 
 /** `validate --json`'s document. */
-export interface ValidateJson {
+interface ValidateJson {
   file: string;
   valid: boolean;
   problems: Problem[];
 }
 
-export type ValidateView = View<ValidateReport>;
+type ValidateView = View<ValidateReport>;
 
 const lines = (ls: readonly string[]): string => ls.map((l) => `${l}\n`).join('');
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

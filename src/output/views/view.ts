@@ -15,7 +15,7 @@ export interface Presentation {
 }
 
 /** Something to tell the user now, on stderr, in any view: an inventory warning, a notice. */
-export type Notice = { kind: 'warning'; text: string };
+type Notice = { kind: 'warning'; text: string };
 
 export interface View<Result, Event = never> {
   /** What everything is written through; a command registers its secrets here once it has resolved them. */

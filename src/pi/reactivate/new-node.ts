@@ -10,7 +10,7 @@ import { checkAbort, PREVIOUS_ID_TAG, REACTIVATED_TAG, type RunEnv } from './env
 import { identityScriptRequest, pollResultOf, probe, runSafe } from './probe.js';
 import { boardRow, describeBoard, type Ledger } from './report.js';
 
-export type Arrival =
+type Arrival =
   | { kind: 'moved'; id: string; identity: BoardIdentity }
   | { kind: 'register-failed'; reason: string; board: BoardIdentity }
   | { kind: 'timeout' };

@@ -6,11 +6,11 @@ import type { PollResult } from '../clones.js';
 import { identityOf, type BoardIdentity } from '../identity-script.js';
 import { checkAbort, type RunEnv } from './env.js';
 
-export const IDENTITY_COMMENT = 'stns-fleet pi identity (read-only)';
+const IDENTITY_COMMENT = 'stns-fleet pi identity (read-only)';
 
 /** One host's answer: the transport's result, or SendCommand refused the whole request (a deregistered or
  * unknown ID does that: for the Pi commands it means nobody answers to that ID). */
-export type Reply = InvocationResult | { kind: 'send-failed'; instanceId: string; message: string };
+type Reply = InvocationResult | { kind: 'send-failed'; instanceId: string; message: string };
 
 export type Probe = { kind: 'board'; identity: BoardIdentity } | { kind: 'silent'; detail: string } | { kind: 'error'; detail: string };
 

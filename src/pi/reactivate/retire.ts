@@ -9,7 +9,7 @@ import { describeBoard, idReport, stillMissing, type IdReport, type Ledger } fro
 import type { MovePlan } from './plan.js';
 
 /** How the moves behind an online ID ended. */
-export interface MovesEnd {
+interface MovesEnd {
   moved: number;
   /** Boards that accepted but did not end under a new ID. */
   unfinished: number;
