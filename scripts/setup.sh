@@ -25,6 +25,9 @@ command -v gawk >/dev/null 2>&1 || missing+=(gawk)
 command -v busybox >/dev/null 2>&1 || missing+=(busybox)
 # setfattr/getfattr: the host-script tests check that xattrs survive a write and a restore.
 command -v setfattr >/dev/null 2>&1 || missing+=(attr)
+# zsh and fish: `stns-fleet completion zsh|fish` is tested in the real shells (skipped, with the reason, without).
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
 if ((${#missing[@]} > 0)); then
 	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
 		say "installing ${missing[*]} (Debian packages)"

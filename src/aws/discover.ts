@@ -1,6 +1,12 @@
 // Targets → hosts, from two sources joined by ID: EC2 (DescribeInstances: state, Name tag) and SSM
 // (DescribeInstanceInformation: agent, ping, platform). EC2 instances are looked up in both; hybrid managed
 // nodes (mi-) exist only in SSM. An ID that neither knows is reported, never dropped.
+//
+// A host's name is decided here, once, for every command (hostName): its Name tag, else SSM's ComputerName,
+// else none (reports then show the ID). An EC2 instance's tags come with DescribeInstances; a managed node's
+// only from ListTagsForResource, one call per node, so discovery makes that call for every managed node it
+// finds (they are few: Raspberry Pis) and none for EC2. SSM's own "Name" of a managed node is never used: it
+// is the activation's DefaultInstanceName, the same for every board registered with one activation.
 import { DescribeInstancesCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import {
   DescribeInstanceInformationCommand,
@@ -12,11 +18,6 @@ import { chunk } from '../model/chunk.js';
 import type { DiscoveredHost, Discovery, HostSelection, PingStatus } from '../transport/types.js';
 import { mapLimit } from './backoff.js';
 import type { AwsContext } from './clients.js';
-
-export interface DiscoverOptions {
-  /** Also read each managed node's SSM tags (one ListTagsForResource per node; only `hosts` needs them). */
-  tags?: boolean;
-}
 
 const EC2_FILTER_VALUES = 200; // values per DescribeInstances filter
 const SSM_IDS_PER_CALL = 50; // DescribeInstanceInformation MaxResults is 50: one page per chunk, usually
@@ -100,9 +101,14 @@ function ssmInfo(i: InstanceInformation): NonNullable<DiscoveredHost['ssm']> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as NonNullable<DiscoveredHost['ssm']>;
 }
 
+/** The one naming rule: the Name tag, else SSM's ComputerName, else none (the host is shown by its ID). */
+export function hostName(tags: Record<string, string>, computerName: string | undefined): string | undefined {
+  return tags['Name']?.trim() || computerName?.trim() || undefined;
+}
+
 function toHost(id: string, inst: Instance | undefined, info: InstanceInformation | undefined, nodeTagMap?: Record<string, string>): DiscoveredHost {
   const tags = inst ? Object.fromEntries((inst.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) : (nodeTagMap ?? {});
-  const name = tags.Name || info?.Name || info?.ComputerName;
+  const name = hostName(tags, info?.ComputerName);
   const state = inst?.State?.Name;
   return {
     id,
@@ -114,7 +120,7 @@ function toHost(id: string, inst: Instance | undefined, info: InstanceInformatio
   };
 }
 
-export async function discover(ctx: AwsContext, targets: HostSelection, o: DiscoverOptions = {}): Promise<Discovery> {
+export async function discover(ctx: AwsContext, targets: HostSelection): Promise<Discovery> {
   const ids = [...new Set(targets.ids)];
   // An empty selector would match every instance in the account: never.
   const selectors = targets.tagSelectors.filter((s) => Object.keys(s).length > 0);
@@ -137,12 +143,11 @@ export async function discover(ctx: AwsContext, targets: HostSelection, o: Disco
   for (const [id, i] of byId(moreInstances, (i) => i.InstanceId)) instances.set(id, i);
 
   const found = [...new Set([...instances.keys(), ...infos.keys()])].sort();
+  // Managed nodes' tags (their Name among them) in every command; EC2's came with DescribeInstances.
   const managed = found.filter((id) => !isEc2Id(id));
   const tagsOf = new Map<string, Record<string, string>>();
-  if (o.tags) {
-    const all = await mapLimit(managed, ctx.concurrency, (id) => nodeTags(ctx, id));
-    managed.forEach((id, i) => tagsOf.set(id, all[i]!));
-  }
+  const all = await mapLimit(managed, ctx.concurrency, (id) => nodeTags(ctx, id));
+  managed.forEach((id, i) => tagsOf.set(id, all[i]!));
 
   const hosts = found.map((id) => toHost(id, instances.get(id), infos.get(id), tagsOf.get(id)));
   const notFound = ids.filter((id) => !instances.has(id) && !infos.has(id)).sort();

@@ -14,7 +14,7 @@ import { AwsError, FleetError, UserError } from '../errors.js';
 import type { Discovery, HostSelection, InvocationResult, ManagedNodeAdmin, RunOptions, RunRequest, Transport } from '../transport/types.js';
 import { DEFAULT_ATTEMPTS, isAmbiguous, safetyOf, sleep as realSleep, withRetry, type Call, type Sleep } from './backoff.js';
 import { makeAwsClients, type AwsClientOptions, type AwsClients } from './clients.js';
-import { discover, type DiscoverOptions } from './discover.js';
+import { discover } from './discover.js';
 import { awsErrorName, awsFleetError } from './errors.js';
 import { CommandPoller } from './poller.js';
 import { fullOutput, runScript, type RunContext } from './run.js';
@@ -68,8 +68,9 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
     return new SsmTransport(makeAwsClients(aws), o);
   }
 
-  discover(targets: HostSelection, o: DiscoverOptions = {}): Promise<Discovery> {
-    return discover(this.ctx, targets, o);
+  /** Every managed node's tags are read (its Name), whatever the options: see discover.ts. */
+  discover(targets: HostSelection): Promise<Discovery> {
+    return discover(this.ctx, targets);
   }
 
   run(req: RunRequest, opts: RunOptions = {}): Promise<InvocationResult[]> {

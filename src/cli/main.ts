@@ -13,6 +13,8 @@ import { processIo } from '../output/io.js';
 import { PLAN_FORMATS } from '../output/views/formats.js';
 import { interrupts } from './interrupt.js';
 import { addPiCommands } from './pi-commands.js';
+import { addCompletionCommand } from './completion.js';
+import { deferMandatoryOptions, limitOption } from './options.js';
 // run.ts loads each command's module (and the AWS SDK behind it) when that command runs, so `--help` and
 // `validate` start fast.
 import { applyCommand, hostsCommand, planCommand, profilesCommand, renderCommand, validateCommand, verifyCommand, type ApplyCliOptions, type PlanOptions, type VerifyCliOptions } from './run.js';
@@ -59,7 +61,15 @@ Other commands: see their --help; 1 is always an error.`,
     .description('check an inventory file: one line per problem as FILE:LINE:COL: field.path: message')
     .requiredOption('-i, --inventory <file>', 'inventory YAML (see inventories/example.yaml)')
     .option('--json', 'print the result as one JSON document on stdout', false)
-    .addHelpText('after', '\nResolves no secret and calls no AWS API. Exit 0 when valid, 1 otherwise.')
+    .addHelpText(
+      'after',
+      `
+Resolves no secret and calls no AWS API. Exit 0 when valid, 1 otherwise.
+
+Examples:
+  $ stns-fleet validate -i inventories/prod.yaml
+  $ stns-fleet validate -i inventories/prod.yaml --json | jq '.problems[] | .message'`,
+    )
     .action(async (o: { inventory: string; json: boolean }) => void (process.exitCode = await validateCommand(o, io)));
 
   program
@@ -104,7 +114,18 @@ Files that carry the auth token are written 0600 under --out. Exit 1 when the ho
       .command('hosts')
       .description('list every host the inventory selects: ID, Name, group, OS, SSM ping status, agent version'),
   )
-    .addHelpText('after', '\nHosts that match but cannot be reached (stopped, offline, no agent) are listed as skipped, with the reason.')
+    .addOption(limitOption())
+    .addHelpText(
+      'after',
+      `
+Hosts that match but cannot be reached (stopped, offline, no agent) are listed as skipped, with the reason.
+A host's name is its Name tag, else the computer name SSM reports; the same name in every command.
+
+Examples:
+  $ stns-fleet hosts -i inventories/prod.yaml
+  $ stns-fleet hosts -i inventories/prod.yaml -g edge-pi --limit 'lab-0*'
+  $ stns-fleet hosts -i inventories/prod.yaml --json | jq -r '.hosts[].id'`,
+    )
     .action(async (o: CommonOptions) =>
       interruptible('stopping after discovery', async (signal) => hostsCommand(o, await sdk(), io, signal)),
     );
@@ -114,8 +135,10 @@ Files that carry the auth token are written 0600 under --out. Exit 1 when the ho
       .command('plan')
       .description('show what apply would change on every host: per group of hosts sharing a change, a diff of each file')
       .option('--out <file>', 'save the plan (no secrets in it) for `stns-fleet apply FILE`')
-      .addOption(new Option('--format <format>', 'text, json (the same as --json) or markdown (collapsed per unit, for a pull request or a CI step summary)').choices(PLAN_FORMATS)),
+      .addOption(new Option('--format <format>', 'text, json (the same as --json) or markdown (collapsed per unit, for a pull request or a CI step summary)').choices(PLAN_FORMATS))
+      .option('-v, --verbose', 'list every host of each unit and reason (default: the first few and how many more)', false),
   )
+    .addOption(limitOption())
     .addHelpText(
       'after',
       `
@@ -128,6 +151,7 @@ ${EXIT_CODES_HELP.plan}
 Examples:
   $ stns-fleet plan -i inventories/prod.yaml
   $ stns-fleet plan -i inventories/prod.yaml -g web --out web.plan.json
+  $ stns-fleet plan -i inventories/prod.yaml --limit web-1,web-2 --limit 'db-*'
   $ stns-fleet plan -i inventories/prod.yaml --format markdown >> "$GITHUB_STEP_SUMMARY"`,
     )
     .action(async (o: PlanOptions) =>
@@ -143,9 +167,11 @@ Examples:
       .option('--canary <n>', 'hosts changed first, alone, and verified (number or N%; default: inventory rollout.canary)')
       .option('--max-concurrency <n>', 'hosts changed at once after the canary (number or N%; default: inventory)')
       .option('--max-errors <n>', 'failures tolerated before every in-flight command is cancelled (number or N%)')
-      .option('--timeout <duration>', 'total deadline, e.g. 15m: what is still running then is cancelled'),
+      .option('--timeout <duration>', 'total deadline, e.g. 15m: what is still running then is cancelled')
+      .option('-v, --verbose', 'show the full plan and list every host (default: the plan in short unless asked to confirm, the first few hosts of each group)', false),
     false,
   )
+    .addOption(limitOption(true))
     .addHelpText(
       'after',
       `
@@ -160,7 +186,8 @@ ${EXIT_CODES_HELP.apply}
 Examples:
   $ stns-fleet apply -i inventories/prod.yaml
   $ stns-fleet apply -i inventories/prod.yaml --yes --max-concurrency 10% --max-errors 1
-  $ stns-fleet plan -i inventories/prod.yaml --out prod.plan.json && stns-fleet apply prod.plan.json`,
+  $ stns-fleet plan -i inventories/prod.yaml --out prod.plan.json && stns-fleet apply prod.plan.json
+  $ stns-fleet apply prod.plan.json --limit 'lab-01*'     only those hosts of the saved plan`,
     )
     .action(async (planFile: string | undefined, o: ApplyCliOptions) =>
       interruptible('cancelling in-flight commands', async (signal) =>
@@ -172,9 +199,22 @@ Examples:
     program
       .command('verify')
       .description('prove every host resolves STNS users and keys (stns-key-wrapper, getent) and sshd uses the keys command')
-      .option('-u, --user <name...>', 'users to check (default: the inventory\'s verify.users)'),
+      .option('-u, --user <name...>', 'users to check (default: the inventory\'s verify.users)')
+      .option('-v, --verbose', 'list every host of each result (default: the first few and how many more)', false),
   )
-    .addHelpText('after', `\nEach failure names the user and why (no keys, user unknown, endpoint unreachable, token rejected).\n\n${EXIT_CODES_HELP.verify}`)
+    .addOption(limitOption())
+    .addHelpText(
+      'after',
+      `
+Each failure names the user and why (no keys, user unknown, endpoint unreachable, token rejected).
+
+${EXIT_CODES_HELP.verify}
+
+Examples:
+  $ stns-fleet verify -i inventories/prod.yaml
+  $ stns-fleet verify -i inventories/prod.yaml -u alice -u bob --limit 'web-*'
+  $ stns-fleet verify -i inventories/prod.yaml --json | jq '.hosts[] | select(.ok | not)'`,
+    )
     .action(async (o: VerifyCliOptions) =>
       interruptible('cancelling in-flight commands', async (signal) => verifyCommand(o, await sdk(), io, signal)),
     );
@@ -185,7 +225,11 @@ Examples:
     .command('profiles')
     .description('list the OS profiles stns-fleet supports')
     .option('--json', 'print JSON', false)
+    .addHelpText('after', '\nExamples:\n  $ stns-fleet profiles\n  $ stns-fleet profiles --json')
     .action(async (o: { json: boolean }) => void (process.exitCode = await profilesCommand(o, io)));
+
+  addCompletionCommand(program, (t) => io.out(t));
+  deferMandatoryOptions(program);
 
   return program;
 }

@@ -42,7 +42,7 @@ export function planFormat(o: { json?: boolean; format?: string }): PlanFormat {
   return f as PlanFormat;
 }
 
-const presentation = (o: Presentation): Presentation => ({ ...(o.quiet ? { quiet: true } : {}) });
+const presentation = (o: Presentation): Presentation => ({ ...(o.quiet ? { quiet: true } : {}), ...(o.verbose ? { verbose: true } : {}) });
 
 export async function planCommand(o: PlanOptions, makeTransport: TransportFactory, io: Io, signal?: AbortSignal): Promise<number> {
   const format = planFormat(o);

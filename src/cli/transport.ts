@@ -1,5 +1,7 @@
 // The real transport for the CLI: SSM and EC2 through the SDK (AWS, or the local lab via AWS_ENDPOINT_URL).
 // STNS_FLEET_POLL_MS / STNS_FLEET_MAX_POLL_MS tune how often command states are polled (default 1 s → 5 s).
+// A named profile (--profile, aws.profile, AWS_PROFILE) must exist before any call is made (aws/profiles.ts).
+import { checkProfile } from '../aws/profiles.js';
 import { SsmTransport } from '../aws/transport.js';
 import type { TransportFactory } from '../commands/session.js';
 
@@ -9,7 +11,10 @@ function ms(v: string | undefined): number | undefined {
 }
 
 export const sdkTransport: TransportFactory = (aws) => {
+  const { profileSource, ...clientOptions } = aws;
+  if (aws.profile) checkProfile(aws.profile, profileSource ?? 'profile');
+  else if (process.env['AWS_PROFILE']) checkProfile(process.env['AWS_PROFILE'], 'AWS_PROFILE');
   const pollMs = ms(process.env['STNS_FLEET_POLL_MS']);
   const maxPollMs = ms(process.env['STNS_FLEET_MAX_POLL_MS']);
-  return SsmTransport.open(aws, { ...(pollMs ? { pollMs } : {}), ...(maxPollMs ? { maxPollMs } : {}) });
+  return SsmTransport.open(clientOptions, { ...(pollMs ? { pollMs } : {}), ...(maxPollMs ? { maxPollMs } : {}) });
 };

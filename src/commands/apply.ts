@@ -62,9 +62,10 @@ export async function runApply(o: ApplyCommandOptions, makeTransport: TransportF
 
   // A saved plan is bound to a fresh one (src/plan/bind.ts): only what both agree on is applied.
   const fresh = (await discoverAndPlan(s, secrets, view.progress, { ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) })).plan;
-  const plan = saved ? bindSavedPlan(saved, fresh, o.planFile!) : fresh;
-  view.event({ kind: 'plan', plan });
+  const plan = saved ? bindSavedPlan(saved, fresh, o.planFile!, s.limit) : fresh;
   const c = countByStatus(plan);
+  // Whether the user is asked next: the view shows the full plan then, its summary otherwise.
+  view.event({ kind: 'plan', plan, confirm: !o.yes && c.change > 0 && !interruption(signal) });
   const report = (r: ApplyReport | undefined): number => {
     view.result({ plan, ...(r ? { report: r } : {}) });
     // Nothing applied (r undefined): the hosts as planned, e.g. drifted ones of a saved plan, still count.

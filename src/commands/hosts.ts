@@ -10,7 +10,7 @@ export async function runHosts(o: FleetOptions, makeTransport: TransportFactory,
   const s = await openSession(o, makeTransport);
   for (const w of s.warnings) view.event({ kind: 'warning', text: w });
   let fleet: Fleet = { hosts: [], notFound: [] };
-  await runSteps([{ title: 'Discovering hosts', run: async () => void (fleet = await resolveFleet(s.inventory, s.transport, s.groups, { tags: true })) }], view.progress);
+  await runSteps([{ title: 'Discovering hosts', run: async () => void (fleet = await resolveFleet(s.inventory, s.transport, s.groups, { limit: s.limit })) }], view.progress);
   view.result({ fleet });
   return signal ? exitCode({ interrupted: interruption(signal) }) : EXIT.OK;
 }

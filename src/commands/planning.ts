@@ -9,6 +9,7 @@ import { runSteps, stepFailed, type Progress, type Step } from '../output/progre
 import type { SecretValues } from '../render/secrets.js';
 import { interruptedLabel, interruption } from '../exit-codes.js';
 import type { InvocationResult } from '../transport/types.js';
+import { checkLabEndpoint } from './lab-endpoint-check.js';
 import type { Session } from './session.js';
 
 interface Planned {
@@ -44,7 +45,8 @@ export async function discoverAndPlan(
     {
       title: `Discovering the hosts of ${s.groups.length} group(s)`,
       run: async () => {
-        fleet = await resolveFleet(s.inventory, s.transport, s.groups);
+        await checkLabEndpoint(s.inventory, s.groups);
+        fleet = await resolveFleet(s.inventory, s.transport, s.groups, { limit: s.limit });
         const skipped = fleet.hosts.length - online(fleet).length;
         const found = `Found ${fleet.hosts.length} host(s): ${online(fleet).length} online, ${skipped} skipped${fleet.notFound.length ? `, ${fleet.notFound.length} not found` : ''}`;
         const why = stopped();

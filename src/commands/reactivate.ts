@@ -34,6 +34,9 @@ export interface ReactivateCommandOptions extends FleetOptions {
   interval?: string;
   /** How long to wait for each moved board's new ID (default 4m). */
   wait?: string;
+  /** Seconds a board's detached re-register worker waits before stopping its agent (default 5; no CLI flag:
+   * for callers such as the lab tests, which need not wait the margin a real agent's reply takes). */
+  workerDelaySeconds?: number;
 }
 
 function reactivateExitCode(r: ReactivateReport): number {
@@ -85,6 +88,7 @@ export async function runReactivate(o: ReactivateCommandOptions, makeTransport: 
     ...(polls ? { polls } : {}),
     ...(interval !== undefined ? { pollIntervalMs: interval } : {}),
     ...(wait !== undefined ? { newNodeTimeoutMs: wait } : {}),
+    ...(o.workerDelaySeconds !== undefined ? { workerDelaySeconds: o.workerDelaySeconds } : {}),
     ...(o.id && o.id.length > 0 ? { forced: o.id } : {}),
     ...(o.dryRun ? { dryRun: true } : {}),
     ...(signal ? { signal } : {}),

@@ -11,6 +11,8 @@ import { authTokenLabel, groupNames, hostSettingsFor, resolveSecret } from '../i
 import type { Inventory } from '../inventory/schema.js';
 import { stnsSecretValues, type SecretValues } from '../render/secrets.js';
 import { loadTemplates, type Templates } from '../render/templates.js';
+import { regionProblem } from '../inventory/region.js';
+import { parseLimit, type HostLimit } from '../targets/limit.js';
 import type { ManagedNodeAdmin, Transport } from '../transport/types.js';
 import type { Presentation } from '../output/views/view.js';
 
@@ -20,6 +22,8 @@ export interface FleetOptions {
   profile?: string;
   region?: string;
   group?: string[];
+  /** --limit: host IDs or names (globs), comma-separated or repeated; narrows the groups' hosts. */
+  limit?: string[];
   templates?: string;
 }
 
@@ -27,7 +31,8 @@ export interface FleetOptions {
 export interface CommonOptions extends FleetOptions, Presentation {}
 
 export type FleetTransport = Transport & ManagedNodeAdmin;
-export type TransportFactory = (aws: { region: string; profile?: string }) => FleetTransport;
+/** `profileSource` says where the profile came from (`--profile`, the inventory's aws.profile), for messages. */
+export type TransportFactory = (aws: { region: string; profile?: string; profileSource?: string }) => FleetTransport;
 
 export interface Session {
   inventory: Inventory;
@@ -35,6 +40,8 @@ export interface Session {
   /** What a saved plan records of the inventory: its absolute path and the sha256 of its bytes. */
   inventoryRef: InventoryRef;
   groups: string[];
+  /** --limit, parsed; undefined: every host of the groups. */
+  limit?: HostLimit;
   transport: FleetTransport;
   templates: Templates;
   warnings: string[];
@@ -48,11 +55,16 @@ export async function openSession(o: FleetOptions, makeTransport: TransportFacto
   for (const g of groups) {
     if (!all.includes(g)) throw new UserError(`no group "${g}" in ${o.inventory}; groups: ${all.join(', ')}`);
   }
+  const limit = parseLimit(o.limit);
+  // The inventory's aws.region was checked with the file (file:line); --region is checked here, the same way.
+  const bad = o.region !== undefined ? regionProblem(o.region) : undefined;
+  if (bad) throw new UserError(`--region ${bad}`, { hint: 'give a region such as ap-northeast-1, or leave --region out to use the inventory\'s aws.region' });
   const region = o.region ?? inventory.aws.region;
   const profile = o.profile ?? inventory.aws.profile;
-  const transport = makeTransport({ region, ...(profile ? { profile } : {}) });
+  const profileSource = o.profile !== undefined ? '--profile' : `aws.profile in ${o.inventory}`;
+  const transport = makeTransport({ region, ...(profile ? { profile, profileSource } : {}) });
   const templates = await loadTemplates(o.templates, ['keys/stns-repo.asc', 'host/converge.sh', 'host/facts.sh']);
-  return { inventory, inventoryPath: o.inventory, inventoryRef, groups, transport, templates, warnings: warnings.map(formatProblem) };
+  return { inventory, inventoryPath: o.inventory, inventoryRef, groups, ...(limit ? { limit } : {}), transport, templates, warnings: warnings.map(formatProblem) };
 }
 
 /** Each group's auth token: env and plaintext here, SSM parameters through the operator's credentials. */

@@ -1,7 +1,8 @@
 // The shapes of the names and IDs an inventory holds. Apart from the schema, other modules check the same
 // values (a region or managed node ID on the command line, a verify user), so they live here, without zod.
 
-export const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+/** AWS region names, by their form (region.ts). */
+export { REGION_RE } from './region.js';
 const EC2_INSTANCE_ID_RE = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
 export const MANAGED_NODE_ID_RE = /^mi-[0-9a-f]{17}$/;
 /** Either of the two: a host the inventory names by ID. */

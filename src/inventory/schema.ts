@@ -23,6 +23,7 @@ import {
   userName,
 } from './fields.js';
 import { GROUP_NAME_RE, HOST_ID_RE, IAM_ROLE_RE, isHostId, PI_NAME_PREFIX_RE, PI_SERIAL_RE, REGION_RE } from './patterns.js';
+import { regionProblem } from './region.js';
 import { inventoryRules, runRulesWhen } from './rules.js';
 
 // ------------------------------------------------------------------------------------------ stns
@@ -211,7 +212,7 @@ export const InventorySchema = z
     aws: z.strictObject({
       region: z
         .string()
-        .regex(REGION_RE, { error: (iss) => `${str(iss.input)} is not an AWS region name (such as ap-northeast-1)` }),
+        .regex(REGION_RE, { error: (iss) => (typeof iss.input === 'string' ? regionProblem(iss.input) : undefined) ?? `${str(iss.input)} is not an AWS region name (such as ap-northeast-1)` }),
       profile: z
         .string()
         .min(1, { error: 'profile cannot be empty (remove the key to use the default credentials)' })

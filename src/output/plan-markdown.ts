@@ -1,13 +1,16 @@
 // The plan as Markdown, for a pull request comment or a CI step summary ($GITHUB_STEP_SUMMARY): the counts
-// first, then one collapsed <details> per unit of hosts that share a change (its files, sshd, NSS, packages,
-// notes and the redacted diffs), units that cannot be planned open, then the hosts that get nothing. Drawn
-// from the same structured plan as the text view, so it shows exactly what `plan` shows, secrets included
-// as "(sensitive)". Everything that comes from hosts or the inventory is escaped: a Name tag cannot inject
-// markup.
+// first, then what will not happen (units that cannot be planned, open; the hosts that get nothing, one row
+// per reason with the hosts it applies to), then one collapsed <details> per unit of hosts that share a change
+// (its hosts, files, sshd, NSS, packages, notes and the redacted diffs; a diff already shown for another unit
+// is named, not repeated). Drawn from the same structured plan as the text view, so it shows exactly what
+// `plan` shows, secrets included as "(sensitive)". Everything that comes from hosts or the inventory is
+// escaped: a Name tag cannot inject markup.
 import { countByStatus, type FleetPlan, type PlanUnit } from '../plan/fleet-plan.js';
 import type { KeysCommand } from '../sshd/strategy.js';
 import type { Fleet } from '../targets/fleet.js';
-import { changeSymbol, unitDiffs } from './diff.js';
+import { changeSymbol, formatFileDiff } from './diff.js';
+import { firstFew, groupBy } from './host-groups.js';
+import { notPlanned, unitsOf, type PlanTextOptions } from './plan-report.js';
 
 /** For HTML (the <summary> line). */
 const html = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -34,20 +37,27 @@ function block(lang: string, body: string): string[] {
 const MODE = (m: number): string => m.toString(8).padStart(4, '0');
 const keys = (k: KeysCommand | undefined): string => (k ? `${code(k.command)} as ${code(k.user)} (${md(k.source)})` : 'unset');
 
-function hostList(ids: string[], names: Map<string, string | undefined>, max = 20): string {
-  const shown = ids.slice(0, max).map((id) => `${code(id)}${names.get(id) ? ` (${md(names.get(id)!)})` : ''}`);
-  return ids.length > max ? `${shown.join(', ')} … and ${ids.length - max} more` : shown.join(', ');
+const hostName = (id: string, name: string | undefined): string => `${code(id)}${name ? ` (${md(name)})` : ''}`;
+
+/** Up to 20 hosts named, more show the first 20 and "… and N more"; every one when verbose. */
+function hostList(ids: string[], names: Map<string, string | undefined>, verbose: boolean): string {
+  const { shown, more } = firstFew(ids, verbose, 20, 20);
+  const list = shown.map((id) => hostName(id, names.get(id))).join(', ');
+  return more > 0 ? `${list} … and ${more} more` : list;
 }
+
+/** Diffs already shown, each with the unit it was first shown for: a later unit names it instead. */
+type Shown = Map<string, string>;
 
 function summaryLine(u: PlanUnit, what: string): string {
   return `<summary><code>${html(u.id)}</code>: ${u.hostIds.length} host(s), group <code>${html(u.group)}</code>, ${html(u.profile ?? 'unknown OS')} (${html(u.arch)}): ${what}</summary>`;
 }
 
-function changingUnit(u: PlanUnit, names: Map<string, string | undefined>): string[] {
+function changingUnit(u: PlanUnit, names: Map<string, string | undefined>, verbose: boolean, shown: Shown): string[] {
   const c = u.changes;
   const files = (c?.files ?? []).filter((f) => !f.absent);
   const changing = files.filter((f) => f.action !== 'noop').length;
-  const out = ['<details>', summaryLine(u, `${changing} file(s) to change`), '', `Hosts: ${hostList(u.hostIds, names)}`, ''];
+  const out = ['<details>', summaryLine(u, `${changing} file(s) to change`), '', `Hosts: ${hostList(u.hostIds, names, verbose)}`, ''];
   if (c) {
     out.push('| | file | change |', '|---|---|---|');
     for (const f of files) {
@@ -78,18 +88,29 @@ function changingUnit(u: PlanUnit, names: Map<string, string | undefined>): stri
   }
   for (const w of u.warnings) out.push(`- **warning**: ${md(w)}`);
   for (const n of u.notes) out.push(`- note: ${md(n)}`);
-  const diffs = unitDiffs(u);
-  if (diffs.length > 0) out.push('', ...block('diff', diffs.map((d) => d.trimEnd()).join('\n')));
+  const diffs: string[] = [];
+  const same = new Map<string, string[]>();
+  for (const f of (c?.files ?? []).filter((x) => x.action !== 'noop')) {
+    const d = formatFileDiff(f);
+    const first = shown.get(d);
+    if (first) same.set(first, [...(same.get(first) ?? []), f.path]);
+    else {
+      shown.set(d, u.id);
+      diffs.push(d.trimEnd());
+    }
+  }
+  for (const [first, paths] of same) out.push(`- the same diff as ${code(first)}: ${paths.map(code).join(', ')}`);
+  if (diffs.length > 0) out.push('', ...block('diff', diffs.join('\n')));
   out.push('', '</details>', '');
   return out;
 }
 
-function brokenUnit(u: PlanUnit, names: Map<string, string | undefined>): string[] {
+function brokenUnit(u: PlanUnit, names: Map<string, string | undefined>, verbose: boolean): string[] {
   return [
     '<details open>',
     summaryLine(u, 'cannot be planned'),
     '',
-    `Hosts: ${hostList(u.hostIds, names)}`,
+    `Hosts: ${hostList(u.hostIds, names, verbose)}`,
     '',
     ...u.problems.map((x) => `- **error**: ${md(x)}`),
     ...u.notes.map((n) => `- note: ${md(n)}`),
@@ -99,7 +120,8 @@ function brokenUnit(u: PlanUnit, names: Map<string, string | undefined>): string
   ];
 }
 
-export function planMarkdown(p: FleetPlan, fleet?: Fleet): string {
+export function planMarkdown(p: FleetPlan, fleet?: Fleet, o: PlanTextOptions = {}): string {
+  const verbose = o.verbose === true;
   const names = new Map(p.hosts.map((h) => [h.id, h.name]));
   const c = countByStatus(p);
   const out: string[] = [
@@ -108,22 +130,26 @@ export function planMarkdown(p: FleetPlan, fleet?: Fleet): string {
     `Inventory ${code(p.inventory.path)} (sha256 ${code(p.inventory.sha256.slice(0, 12))}), group(s) ${p.groups.map(code).join(', ')}, planned ${md(p.createdAt)}.`,
     '',
   ];
-  const broken = p.units.filter((u) => u.problems.length > 0);
-  for (const u of p.units.filter((x) => x.changed && x.problems.length === 0)) out.push(...changingUnit(u, names));
-  for (const u of broken) out.push(...brokenUnit(u, names));
-  const same = p.units.filter((u) => !u.changed && u.problems.length === 0);
-  if (same.length > 0) {
-    out.push(`Already converged: ${same.map((u) => `${code(u.id)} (${u.hostIds.length} host(s))`).join(', ')}`, '');
-    const notes = same.flatMap((u) => u.notes.map((n) => `- note (${code(u.id)}): ${md(n)}`));
-    if (notes.length > 0) out.push(...notes, '');
-  }
-  const other = p.hosts.filter((h) => h.status === 'skipped' || h.status === 'unreachable' || (h.status === 'error' && !broken.some((u) => u.id === h.unit)));
-  const notFound = fleet?.notFound ?? [];
-  if (other.length + notFound.length > 0) {
+  const { changing, broken, converged } = unitsOf(p);
+  for (const u of broken) out.push(...brokenUnit(u, names, verbose));
+  const other = notPlanned(p, fleet);
+  if (other.length > 0) {
     out.push('Not planned:', '', '| status | host | group | why |', '|---|---|---|---|');
-    for (const h of other) out.push(`| ${h.status} | ${code(h.id)}${h.name ? ` (${md(h.name)})` : ''} | ${code(h.group)} | ${md(h.reason ?? '')} |`);
-    for (const n of notFound) out.push(`| not found | ${code(n.id)} | ${code(n.group)} | neither EC2 nor SSM knows this ID |`);
+    for (const g of groupBy(other, (h) => `${h.status}\0${h.reason}`)) {
+      const { shown, more } = firstFew(g, verbose, 5, 3); // a table cell: the first few, as in the text
+      const list = shown.map((h) => hostName(h.id, h.name)).join(', ');
+      const hosts = g.length === 1 ? list : `${g.length} hosts: ${list}${more > 0 ? ` … and ${more} more` : ''}`;
+      out.push(`| ${g[0]!.status} | ${hosts} | ${[...new Set(g.map((h) => h.group))].map(code).join(', ')} | ${md(g[0]!.reason)} |`);
+    }
     out.push('');
+  }
+  const shown: Shown = new Map();
+  for (const u of changing) out.push(...changingUnit(u, names, verbose, shown));
+  if (converged.length > 0) {
+    out.push(`Already converged: ${converged.map((u) => `${code(u.id)} (${u.hostIds.length} host(s))`).join(', ')}`, '');
+    if (verbose) out.push(...converged.map((u) => `- ${code(u.id)}: ${hostList(u.hostIds, names, true)}`), '');
+    const notes = converged.flatMap((u) => u.notes.map((n) => `- note (${code(u.id)}): ${md(n)}`));
+    if (notes.length > 0) out.push(...notes, '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -14,8 +14,14 @@ type Tty = { isTTY?: boolean; columns?: number; rows?: number };
 /** `quiet`: no progress (--quiet, or a JSON view); `stream`: the terminal progress would go to. */
 export function progressMode(o: { quiet?: boolean }, stream: Tty | undefined): ProgressMode {
   if (o.quiet) return 'silent';
-  return stream?.isTTY && process.env['TERM'] !== 'dumb' ? 'live' : 'plain';
+  if (!stream?.isTTY || process.env['TERM'] === 'dumb') return 'plain';
+  // A terminal that reports no width (0 columns: some CI runners, a detached tmux pane) or one too narrow for a
+  // frame would get one character per line from the live renderer: plain lines degrade cleanly there.
+  return (stream.columns ?? 0) >= MIN_LIVE_COLUMNS ? 'live' : 'plain';
 }
+
+/** Narrower than this, a live frame's status lines wrap into noise. */
+const MIN_LIVE_COLUMNS = 40;
 
 /** A status line that is a milestone (a board moved, a poll began), not a count: plain mode prints every
  * one, where it keeps counters to one line every 2 s. */

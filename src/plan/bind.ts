@@ -8,7 +8,11 @@
 //   - a host whose state changed since the plan: not touched (drifted), the others go on;
 //   - a host to change now that the saved plan did not change: not touched.
 // Any refusal refuses the whole apply, before a single command is sent.
+// A --limit narrows a saved plan, never widens it: the fresh plan then holds only the hosts within the limit
+// (the others were not even discovered as candidates: no command reaches them), a host of the saved plan
+// outside the limit is left out of this run rather than refused, and a host within it is bound as above.
 import { UserError } from '../errors.js';
+import { inLimit, type HostLimit } from '../targets/limit.js';
 import type { FleetPlan, PlannedHost, PlanUnit } from './fleet-plan.js';
 import type { SavedPlan } from './plan-file.js';
 
@@ -26,7 +30,7 @@ function sameScript(a: SavedUnit, b: PlanUnit): boolean {
   );
 }
 
-export function bindSavedPlan(saved: SavedPlan, fresh: FleetPlan, file: string): FleetPlan {
+export function bindSavedPlan(saved: SavedPlan, fresh: FleetPlan, file: string, limit?: HostLimit): FleetPlan {
   const savedUnits = new Map(saved.units.map((u) => [u.id, u]));
   const freshUnits = new Map(fresh.units.map((u) => [u.id, u]));
   const freshHosts = new Map(fresh.hosts.map((h) => [h.id, h]));
@@ -37,7 +41,8 @@ export function bindSavedPlan(saved: SavedPlan, fresh: FleetPlan, file: string):
 
   for (const h of saved.hosts) {
     const f = freshHosts.get(h.id);
-    if (!f) refuse(`host ${h.id} is in the plan but the inventory does not select it`);
+    if (!f && !inLimit(limit, h)) continue; // outside --limit: not part of this run
+    if (!f) refuse(`host ${h.id} is in the plan but the inventory does not select it${limit ? ' (within --limit)' : ''}`);
     if (f!.group !== h.group) refuse(`host ${h.id} is in group "${h.group}" in the plan but in "${f!.group}" in the inventory`);
     if (h.status !== 'change') continue;
     const su = h.unit ? savedUnits.get(h.unit) : undefined;

@@ -1,6 +1,7 @@
 import { DescribeInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand, ListTagsForResourceCommand, type InstanceInformationStringFilter } from '@aws-sdk/client-ssm';
 import { describe, expect, test } from 'vitest';
+import { hostName } from '../../src/aws/discover.js';
 import { fakeInventory, type Machine } from './fake-inventory.js';
 import { ids, setup } from './helpers.js';
 
@@ -67,8 +68,9 @@ describe('by ID', () => {
     expect(d.hosts).toHaveLength(120);
     expect(d.notFound).toEqual([]);
     const byId = new Map(d.hosts.map((h) => [h.id, h]));
-    expect(byId.get(nodes[1]!)).toMatchObject({ kind: 'managed', name: 'pi-1', tags: {}, ssm: { pingStatus: 'Online', computerName: 'raspberrypi-1' } });
-    expect(byId.get(nodes[2]!)!.name).toBe('raspberrypi-2'); // no Name: ComputerName
+    // No Name tag: SSM's ComputerName, never SSM's Name (the activation's default instance name).
+    expect(byId.get(nodes[1]!)).toMatchObject({ kind: 'managed', name: 'raspberrypi-1', tags: {}, ssm: { pingStatus: 'Online', computerName: 'raspberrypi-1' } });
+    expect(byId.get(nodes[2]!)!.name).toBe('raspberrypi-2');
     expect(byId.get(nodes[2]!)!.ec2State).toBeUndefined();
   });
 
@@ -132,8 +134,8 @@ describe('by tags', () => {
     expect(h.get(noAgent!)!.ssm).toBeUndefined();
     expect(h.get(ssmOnly!)).toMatchObject({ kind: 'ec2', name: 'late-tagged', ec2State: 'running', ssm: { pingStatus: 'Online' } });
     expect(ec2Calls().some((c) => values(c.Filters, 'instance-id').includes(ssmOnly!))).toBe(true);
-    // Managed node without tags: true → name from SSM, no tags, no ListTagsForResource.
-    expect(h.get(piProd!)).toMatchObject({ kind: 'managed', name: 'default-name', tags: {} });
+    // A managed node's tags are read in every discovery: its Name tag wins over SSM's default name.
+    expect(h.get(piProd!)).toMatchObject({ kind: 'managed', name: 'pi-kitchen', tags: { Role: 'web', Env: 'prod', Name: 'pi-kitchen' } });
     expect(d.notFound).toEqual([]);
   });
 
@@ -144,9 +146,9 @@ describe('by tags', () => {
     expect(asked.sort()).toEqual([apiStopped, noAgent].sort()); // webProd came with SSM's tag search
   });
 
-  test('tags: true reads each managed node\'s SSM tags; its Name tag wins', async () => {
+  test('every discovery reads each managed node\'s SSM tags (one call per node), and no EC2 instance\'s', async () => {
     const { transport, ssmMock } = world(machines);
-    const d = await transport.discover({ ids: [piDb!], tagSelectors: [sel] }, { tags: true });
+    const d = await transport.discover({ ids: [piDb!], tagSelectors: [sel] });
     const listed = ssmMock.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input);
     expect(listed.map((i) => i.ResourceId).sort()).toEqual([piDb, piProd].sort());
     expect(listed.every((i) => i.ResourceType === 'ManagedInstance')).toBe(true);
@@ -160,5 +162,43 @@ describe('by tags', () => {
     expect(d.hosts.map((x) => x.id)).toEqual([webProd, piDb].sort());
     // The empty selector made no call (it would have listed every instance in the account).
     expect(ec2Calls().every((c) => c.Filters?.some((f) => f.Name === 'instance-id' || f.Name?.startsWith('tag:')))).toBe(true);
+  });
+});
+
+describe('one name per host, for every command (hostName)', () => {
+  // Two boards registered with one activation: SSM names both after its DefaultInstanceName ("lab-pi").
+  const [pi19, pi20, piBare, piNothing] = ids('mi-', 4, 0x19);
+  const [web, webBare] = ids('i-', 2, 0x50);
+  const boards: Machine[] = [
+    { id: pi19!, tags: { Name: 'lab-019' }, ssm: { Name: 'lab-pi', ComputerName: 'raspberrypi' } },
+    { id: pi20!, tags: { Name: 'lab-020' }, ssm: { Name: 'lab-pi', ComputerName: 'raspberrypi' } },
+    { id: piBare!, ssm: { Name: 'lab-pi', ComputerName: 'kitchen-pi' } },
+    { id: piNothing!, ssm: { Name: 'lab-pi' } },
+    { id: web!, tags: { Name: 'web-1' }, ssm: { ComputerName: 'ip-10-0-0-1.ec2.internal' } },
+    { id: webBare!, ssm: { ComputerName: 'ip-10-0-0-2.ec2.internal' } },
+  ];
+
+  test('the Name tag, else ComputerName, else none (the ID is shown); never the activation\'s default name', async () => {
+    const { transport } = world(boards);
+    const d = await transport.discover({ ids: boards.map((m) => m.id), tagSelectors: [] });
+    const names = Object.fromEntries(d.hosts.map((h) => [h.id, h.name]));
+    expect(names).toEqual({ [pi19!]: 'lab-019', [pi20!]: 'lab-020', [piBare!]: 'kitchen-pi', [piNothing!]: undefined, [web!]: 'web-1', [webBare!]: 'ip-10-0-0-2.ec2.internal' });
+    expect(d.hosts.some((h) => h.name === 'lab-pi')).toBe(false);
+  });
+
+  test('without any option (as plan, apply and verify discover): managed nodes\' tags are read, EC2 costs no extra call', async () => {
+    const { transport, ssmMock, ec2Calls } = world(boards);
+    await transport.discover({ ids: boards.map((m) => m.id), tagSelectors: [] });
+    const listed = ssmMock.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input.ResourceId);
+    expect(listed.sort()).toEqual([pi19, pi20, piBare, piNothing].sort());
+    // EC2: one DescribeInstances for the IDs (the Name tag comes with it), nothing per instance.
+    expect(ec2Calls()).toHaveLength(1);
+  });
+
+  test('hostName: blank tags and names count as none', () => {
+    expect(hostName({ Name: 'a' }, 'b')).toBe('a');
+    expect(hostName({ Name: '  ' }, 'b')).toBe('b');
+    expect(hostName({}, '')).toBeUndefined();
+    expect(hostName({ Role: 'web' }, undefined)).toBeUndefined();
   });
 });

@@ -7,127 +7,25 @@
 // polls alone, give every board its own ID and its Name from pi.names, deregister the old ID and leave no
 // activation; the activation code never shows in any output, request or board file. Then the main job works on
 // every node (plan 2 → apply 0 → verify 0 → plan 0), `tag` names the untouched Pi, `hosts` shows the names, and
-// a second reactivate changes nothing. A second lab: a clone switched off during the run is reported, its old ID
-// kept, and the next run (board back on) moves it and retires the ID.
+// a second reactivate changes nothing. A second lab (pi-clones-offline.test.ts, a file of its own so vitest runs
+// the two labs side by side): a clone switched off during the run is reported, its old ID kept, and the next run
+// (board back on) moves it and retires the ID.
 //
 // Timings: see LAB_TIMING for the lab's caps; reactivate gets --polls 3 --interval 1s --wait 60s and a clock whose
 // sleeps are capped at 400 ms (its waits between looks for a moved board's new ID are 10 s otherwise; the clock's
-// `now` is real, so --wait is real time). The boards' worker waits its default 5 s before stopping the agent, so a
-// board moves in about 6 s; most of the rest is the probes of the old ID once no board answers it.
-import {
-  DescribeActivationsCommand,
-  DescribeInstanceInformationCommand,
-  ListTagsForResourceCommand,
-  SendCommandCommand,
-  SSMClient,
-  type InstanceInformation,
-} from '@aws-sdk/client-ssm';
-import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// `now` is real, so --wait is real time, an outer limit only). The boards' worker is told to wait 1 s before
+// stopping the agent (workerDelaySeconds; 5 s by default), so a board moves in about 2 s.
+import { DescribeActivationsCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { applyCommand, hostsCommand, planCommand, reactivateCommand, tagCommand, verifyCommand } from '../../src/cli/run.js';
 import type { Io } from '../../src/output/io.js';
-import type { TransportFactory } from '../../src/commands/session.js';
 import { startLab, type Lab } from '@stns-fleet/lab';
-import { CLONED_TAG } from '../../src/pi/clones.js';
 import { PREVIOUS_ID_TAG, REACTIVATED_TAG } from '../../src/pi/reactivate.js';
 import { capture } from '../helpers/capture.js';
-
-// Lab timings: a node has 10 s to pick a command up (SSM's rate control starts one node at a time, so on a loaded
-// test machine the last of nine hosts starts late) and a script 12 s to run (a board's first identity poll makes
-// its RSA seal key). An invocation nobody picks up ends at delivery + execution, as at SSM's total timeout: each
-// probe of an ID no board answers any more costs 22 s, and reactivate makes one or two per cloned ID.
-const LAB_TIMING = { deliveryTimeoutMs: 10_000, executionTimeoutMs: 12_000 };
-const REACTIVATE = { yes: true, polls: '3', interval: '1s', wait: '60s' } as const;
-const fastClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 400))) };
-
-/** sdkTransport, remembering every activation code CreateActivation returned (to prove it never leaks). */
-function recordingTransport(codes: string[]): TransportFactory {
-  return (aws) => {
-    const tr = sdkTransport(aws);
-    const create = tr.createActivation.bind(tr);
-    tr.createActivation = async (o) => {
-      const a = await create(o);
-      codes.push(a.activationCode);
-      return a;
-    };
-    return tr;
-  };
-}
-
-/** The SoC serial a board's kernel shows (what the identity script reads). */
-function serialOf(lab: Lab, key: string): string {
-  const cpuinfo = readFileSync(path.join(lab.host(key)!.dir, 'proc/cpuinfo'), 'utf8');
-  return /^Serial\s*:\s*([0-9a-f]+)$/m.exec(cpuinfo)![1]!;
-}
-
-function writeInventory(lab: Lab, names: Record<string, string>, withEc2: boolean): string {
-  const file = path.join(lab.workDir, 'inventory.yaml');
-  writeFileSync(
-    file,
-    `version: 1
-aws: { region: ${lab.region} }
-stns:
-  api_endpoint: ${lab.stnsEndpoint}
-  allow_insecure_http: true
-  auth_token: { ssm_parameter: /stns-fleet/lab/web-token }
-rollout: { canary: 1, max_concurrency: "50%", max_errors: 2 }
-verify: { users: [alice, bob] }
-groups:
-${withEc2 ? `  web: { targets: [ { tags: { Env: lab, Role: web } } ] }
-  db: { targets: [ { tags: { Env: lab, Role: db } } ] }
-` : ''}  pi:
-    os: raspberry-pi-os
-    targets: [ { tags: { Env: lab, Role: pi } } ]
-    stns: { auth_token: { ssm_parameter: /stns-fleet/lab/pi-token } }
-    pi:
-      iam_role: SSMServiceRole
-      names:
-${Object.entries(names).map(([serial, name]) => `        "${serial}": ${name}`).join('\n')}
-`,
-  );
-  return file;
-}
-
-function ssmOf(lab: Lab): SSMClient {
-  return new SSMClient({ endpoint: lab.endpoint, region: lab.region, credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' } });
-}
-
-async function managedNodes(ssm: SSMClient): Promise<InstanceInformation[]> {
-  const r = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'ResourceType', Values: ['ManagedInstance'] }], MaxResults: 50 }));
-  return r.InstanceInformationList ?? [];
-}
-
-async function tagsOf(ssm: SSMClient, id: string): Promise<Record<string, string>> {
-  const r = await ssm.send(new ListTagsForResourceCommand({ ResourceType: 'ManagedInstance', ResourceId: id }));
-  return Object.fromEntries((r.TagList ?? []).map((t) => [t.Key!, t.Value!]));
-}
-
-/** Every file of a tree as text (for "the code is nowhere on the board"). */
-function filesOf(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name);
-    const st = lstatSync(p);
-    if (st.isDirectory()) filesOf(p, out);
-    else if (st.isFile()) out.push(p);
-  }
-  return out;
-}
-
-function expectCodeNowhere(lab: Lab, codes: string[], outputs: string[], boards: string[]): void {
-  expect(codes.length).toBeGreaterThan(0);
-  for (const code of codes) {
-    expect(code.length).toBeGreaterThanOrEqual(20);
-    for (const o of outputs) expect(o).not.toContain(code);
-    for (const r of lab.requests()) expect(JSON.stringify(r)).not.toContain(code);
-    for (const key of boards) {
-      for (const f of filesOf(lab.host(key)!.dir)) expect(readFileSync(f).includes(code), f).toBe(false);
-    }
-  }
-}
-
-const setLabEnv = (lab: Lab): void => void Object.assign(process.env, lab.env, { STNS_FLEET_POLL_MS: '100', STNS_FLEET_MAX_POLL_MS: '300' });
+import { LAB_TIMING, REACTIVATE, fastClock, recordingTransport, serialOf, writeInventory, ssmOf, managedNodes, tagsOf, expectCodeNowhere, setLabEnv } from './pi-clones-fixture.js';
 
 describe('cloned SD cards: two Pis, one of them copied to three more boards, and four EC2 hosts', () => {
   const PIS = ['lab-005', 'lab-006', 'lab-007', 'lab-008', 'lab-009'];
@@ -271,67 +169,4 @@ describe('cloned SD cards: two Pis, one of them copied to three more boards, and
     expect(PIS.map((k) => lab.host(k)!.id!)).toEqual(ids);
     expect(codes).toHaveLength(1);
   });
-});
-
-describe('a cloned board switched off during the run', () => {
-  const BOARDS = ['lab-001', 'lab-002', 'lab-003'];
-  const NAMES = ['pi-north', 'pi-south', 'pi-east'];
-  let lab: Lab;
-  let ssm: SSMClient;
-  let inv: string;
-  let cloned: string;
-  const codes: string[] = [];
-  const outputs: string[] = [];
-
-  beforeAll(async () => {
-    lab = await startLab({ hosts: 1, pis: 1, faults: 'clones=2', seed: 'e2e-pi-offline', ...LAB_TIMING });
-    setLabEnv(lab);
-    ssm = ssmOf(lab);
-    inv = writeInventory(lab, Object.fromEntries(BOARDS.map((k, i) => [serialOf(lab, k), NAMES[i]!])), false);
-    cloned = lab.host('lab-001')!.id!;
-    expect(lab.hosts.filter((h) => h.id === cloned).map((h) => h.key)).toEqual(BOARDS);
-  });
-  afterAll(() => lab?.stop());
-
-  test('is reported (not seen), its old ID kept and tagged; the run exits 2', async () => {
-    lab.setAgent('lab-002', 'stopped');
-    const c = capture({ stampErr: true });
-    const code = await reactivateCommand({ inventory: inv, ...REACTIVATE }, recordingTransport(codes), c.io, undefined, fastClock);
-    outputs.push(c.text());
-    expect(code, c.text()).toBe(2);
-    expect(c.text()).toMatch(/Summary: 2 moved, 0 failed, 0 pending, 1 not seen; 0 old ID\(s\) deregistered, 1 kept\./);
-    expect(c.text()).toMatch(new RegExp(`${cloned} +- +${serialOf(lab, 'lab-002')} +pi-south +offline +listed in the inventory but not seen`));
-    expect(c.text()).toMatch(/1 listed board\(s\) not seen \(switched off\?\): pi-south/);
-    for (const key of ['lab-001', 'lab-003']) {
-      const id = lab.host(key)!.id!;
-      expect(id).not.toBe(cloned);
-      expect((await tagsOf(ssm, id))['Name']).toBe(NAMES[BOARDS.indexOf(key)]);
-    }
-    expect(lab.host('lab-002')!.id).toBe(cloned);
-    expect(await tagsOf(ssm, cloned)).toHaveProperty(CLONED_TAG);
-    const old = (await managedNodes(ssm)).find((n) => n.InstanceId === cloned);
-    expect(old).toMatchObject({ PingStatus: 'ConnectionLost' });
-    expect(lab.stats().calls['DeleteActivation']).toBe(1);
-  }, 180_000);
-
-  test('switched back on, the next run finds it by the tag, moves it and deregisters the old ID; exit 0', async () => {
-    lab.setAgent('lab-002', 'running');
-    const c = capture({ stampErr: true });
-    const code = await reactivateCommand({ inventory: inv, ...REACTIVATE }, recordingTransport(codes), c.io, undefined, fastClock);
-    outputs.push(c.text());
-    expect(code, c.text()).toBe(0);
-    expect(c.text()).toMatch(new RegExp(`${cloned}  group pi: tagged ${CLONED_TAG}=`));
-    expect(c.text()).toMatch(/Summary: 1 moved, 0 failed, 0 pending, 0 not seen; 1 old ID\(s\) deregistered, 0 kept\./);
-    const ids = BOARDS.map((k) => lab.host(k)!.id!);
-    expect(new Set(ids).size).toBe(3);
-    expect(ids).not.toContain(cloned);
-    expect((await tagsOf(ssm, lab.host('lab-002')!.id!))).toMatchObject({ Name: 'pi-south', [PREVIOUS_ID_TAG]: cloned });
-    const nodes = await managedNodes(ssm);
-    expect(nodes.map((n) => n.InstanceId).sort()).toEqual([...ids].sort());
-    expect(nodes.every((n) => n.PingStatus === 'Online')).toBe(true);
-    expect(lab.stats().calls['CreateActivation']).toBe(2);
-    expect(lab.stats().calls['DeleteActivation']).toBe(2);
-    expect(((await ssm.send(new DescribeActivationsCommand({}))).ActivationList ?? []).map((a) => a.Expired)).toEqual([true]); // only the lab's original one
-    expectCodeNowhere(lab, codes, outputs, BOARDS);
-  }, 180_000);
 });

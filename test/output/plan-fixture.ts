@@ -113,3 +113,52 @@ export async function planFixture(): Promise<Fixture> {
   });
   return { plan, fleet, secrets };
 }
+
+/** How many hosts of a 1000-host fleet are in each of its 7 states. */
+export const FLEET_1000 = {
+  /** web#1: a fresh Debian 12, every file to write (and the full diffs). */
+  change: 400,
+  /** web#4: converged but for the token: only a secret changes. */
+  tokenOnly: 100,
+  /** web#3: nothing to do. */
+  converged: 100,
+  /** db#5: the inventory says debian-12, the host is Ubuntu: cannot be planned. */
+  wrongOs: 50,
+  /** In web#1's state, but no openssl: the token cannot be sealed to them. */
+  noOpenssl: 40,
+  /** No facts: the facts command timed out, the same reason for each. */
+  unreachable: 300,
+  /** Stopped instances. */
+  skipped: 10,
+} as const;
+
+export const UNREACHABLE = 'the facts command timed out (ExecutionTimedOut): the host did not finish within 120 s';
+
+/** The fixture's units with `scale` × FLEET_1000 hosts in its 7 states, built as data (the units are the
+ * fixture's, as planned from real files; the hosts are many copies of its hosts). */
+export function fleetPlan(f: Fixture, scale = 1): FleetPlan {
+  const unit = (hostId: string): FleetPlan['units'][number] => structuredClone(f.plan.units.find((u) => u.hostIds.includes(hostId))!);
+  const web1 = unit(IDS.web);
+  const web4 = unit(IDS.oldTokenOnly);
+  const web3 = unit(IDS.converged);
+  const db5 = unit(IDS.wrongOs);
+  for (const u of [web1, web4, web3, db5]) u.hostIds = [];
+  const hosts: FleetPlan['hosts'] = [];
+  let n = 0;
+  const add = (count: number, h: (id: string, i: number) => FleetPlan['hosts'][number]): void => {
+    for (let i = 0; i < count * scale; i++) {
+      const host = h(`i-${(++n).toString(16).padStart(17, '0')}`, i);
+      hosts.push(host);
+      if (host.unit) [web1, web4, web3, db5].find((u) => u.id === host.unit)!.hostIds.push(host.id);
+    }
+  };
+  const key = { sealKey: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA' };
+  add(FLEET_1000.change, (id, i) => ({ id, group: 'web', name: `web-${String(i + 1).padStart(4, '0')}`, status: 'change', unit: web1.id, ...key }));
+  add(FLEET_1000.noOpenssl, (id) => ({ id, group: 'web', status: 'error', unit: web1.id, reason: 'no openssl on the host: the auth token cannot be sent to it sealed' }));
+  add(FLEET_1000.tokenOnly, (id) => ({ id, group: 'web', status: 'change', unit: web4.id, ...key }));
+  add(FLEET_1000.converged, (id) => ({ id, group: 'web', status: 'unchanged', unit: web3.id, ...key }));
+  add(FLEET_1000.wrongOs, (id) => ({ id, group: 'db', status: 'error', unit: db5.id, reason: db5.problems.join('; '), ...key }));
+  add(FLEET_1000.unreachable, (id, i) => ({ id, group: i % 2 ? 'db' : 'web', status: 'unreachable', reason: UNREACHABLE }));
+  add(FLEET_1000.skipped, (id) => ({ id, group: 'web', status: 'skipped', reason: 'stopped (EC2 state stopped)' }));
+  return { ...f.plan, units: [web1, web4, web3, db5], hosts };
+}

@@ -72,18 +72,18 @@ test('hosts come sorted by group, then ID', async () => {
   expect(f.hosts.map((x) => `${x.group} ${x.id}`)).toEqual([`db ${D}`, `db ${E}`, `db ${F}`, `pi ${PI}`, `web ${A}`, `web ${B}`, `web ${C}`]);
 });
 
-test('each group is discovered with its own selection, and `tags` is passed on', async () => {
-  const calls: [HostSelection, { tags?: boolean } | undefined][] = [];
+test('each group is discovered with its own selection, the same way for every command', async () => {
+  const calls: [HostSelection, unknown][] = [];
   const tr = {
-    discover: (sel: HostSelection, o?: { tags?: boolean }): Promise<Discovery> => {
+    discover: (sel: HostSelection, o?: unknown): Promise<Discovery> => {
       calls.push([sel, o]);
       return Promise.resolve({ hosts: [], notFound: [...sel.ids] });
     },
   } as unknown as Transport;
-  const f = await resolveFleet(INV, tr, ['db', 'web'], { tags: true });
+  const f = await resolveFleet(INV, tr, ['db', 'web']);
   expect(calls).toEqual([
-    [{ ids: [D], tagSelectors: [{ Role: ['db'] }] }, { tags: true }],
-    [{ ids: [A, B, C, GONE], tagSelectors: [] }, { tags: true }],
+    [{ ids: [D], tagSelectors: [{ Role: ['db'] }] }, undefined],
+    [{ ids: [A, B, C, GONE], tagSelectors: [] }, undefined],
   ]);
   expect(f).toEqual({ hosts: [], notFound: [{ group: 'db', id: D }, ...[A, B, C, GONE].map((id) => ({ group: 'web', id }))] });
 });

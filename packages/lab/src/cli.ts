@@ -109,7 +109,10 @@ function shq(s: string): string {
 /** Which inventory reaches this lab's STNS server: the written one(s), and whether the shipped one does. */
 export function inventoryLines(lab: Lab, cwd: string): string[] {
   const { inventory: inv, stnsUrl } = lab.info();
-  const rel = (f: string): string => path.relative(cwd, f) || f;
+  const rel = (f: string): string => {
+    const r = path.relative(cwd, f);
+    return r === '' || r.startsWith('..') ? f : r;
+  };
   const lines = inv.written.map((f) => `  inventory:    ${rel(f)} (written for this lab): stns-fleet plan -i ${shq(rel(f))}`);
   if (inv.matches) lines.push(`  inventory:    ${rel(inv.shipped)} names this STNS server${inv.written.length > 0 ? ' too' : `: stns-fleet plan -i ${shq(rel(inv.shipped))}`}`);
   else {

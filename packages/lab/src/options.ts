@@ -131,18 +131,19 @@ export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
   if (named.length === 0) throw new LabOptionsError('os must name at least one OS profile');
   const wantsPi = named.includes('raspberry-pi-os');
   const os = named.filter((p) => p !== 'raspberry-pi-os');
-  // raspberry-pi-os alone: every host is a Pi; listed with others: at least one Pi (else one in ten).
-  const defaultPis = os.length === 0 ? hosts : Math.floor(hosts / 10) || (wantsPi && !every ? Math.min(1, hosts) : 0);
-  const pis = nonNegative('pis', o.pis, defaultPis);
-  if (pis > hosts) throw new LabOptionsError(`pis (${pis}) cannot exceed hosts (${hosts})`);
-  if (!every && wantsPi && pis === 0 && hosts > 0) throw new LabOptionsError('os names raspberry-pi-os, which runs on the Pi hosts, but pis is 0');
-  if (os.length === 0 && pis < hosts) throw new LabOptionsError(`os names only raspberry-pi-os, but ${hosts - pis} host(s) are EC2 instances (pis=${pis} of ${hosts}); name an EC2 OS too`);
   let faults: FaultSpec;
   try {
     faults = parseFaults(o.faults);
   } catch (e) {
     throw new LabOptionsError(e instanceof FaultSpecError ? e.message : String(e));
   }
+  // raspberry-pi-os alone: every host is a Pi; listed with others, or clones asked for (copies of the first
+  // Pi): at least one Pi; else one in ten.
+  const defaultPis = os.length === 0 ? hosts : Math.floor(hosts / 10) || ((wantsPi && !every) || faults.clones > 0 ? Math.min(1, hosts) : 0);
+  const pis = nonNegative('pis', o.pis, defaultPis);
+  if (pis > hosts) throw new LabOptionsError(`pis (${pis}) cannot exceed hosts (${hosts})`);
+  if (!every && wantsPi && pis === 0 && hosts > 0) throw new LabOptionsError('os names raspberry-pi-os, which runs on the Pi hosts, but pis is 0');
+  if (os.length === 0 && pis < hosts) throw new LabOptionsError(`os names only raspberry-pi-os, but ${hosts - pis} host(s) are EC2 instances (pis=${pis} of ${hosts}); name an EC2 OS too`);
   try {
     // The same draw planHosts makes: an impossible SPEC fails here, as a usage error.
     assignFaults(faults, hosts, o.seed ?? 1, (i, f) => f !== 'stopped' || i < hosts - pis);

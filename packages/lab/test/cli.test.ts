@@ -46,6 +46,12 @@ describe('--os: the inventory os: names', () => {
   });
 });
 
+test('clones=K without --pis on a small lab: one Pi to copy (an explicit --pis 0 is still refused)', () => {
+  expect(resolved('--hosts', '6', '--faults', 'clones=3')).toMatchObject({ hosts: 6, pis: 1 });
+  expect(resolved('--hosts', '6')).toMatchObject({ pis: 0 });
+  expect(() => resolved('--hosts', '6', '--pis', '0', '--faults', 'clones=3')).toThrow(/clones copy the first Raspberry Pi, but the lab has no Pi hosts/);
+});
+
 describe('the banner', () => {
   test('every fault of the SPEC, with the hosts that carry it: clones and throttle too, and a fault no host got', async () => {
     const lab = await startLab({ hosts: 4, pis: 1, stnsPort: 0, faults: 'offline=1,slow=25%,timeout=0,clones=3,throttle=20%' });

@@ -1,15 +1,18 @@
-// `apply`'s view: the plan about to be applied, the rollout's progress (phases, hosts done), then what each
-// host ended as and a summary; or the same facts as one JSON document. Fed by the rollout's typed events.
+// `apply`'s view: the plan about to be applied (in full before a question, or with --verbose; otherwise in
+// short: what will not happen, one line per unit, the counts), the rollout's progress (phases, hosts done),
+// then what the hosts ended as, grouped, and a summary; or the same facts as one JSON document, every host.
+// Fed by the rollout's typed events.
 import type { ApplyEvent, ApplyReport } from '../../apply/rollout.js';
 import type { FleetPlan } from '../../plan/fleet-plan.js';
 import { applyJson, applyText } from '../apply-report.js';
 import type { Emitter } from '../emitter.js';
-import { planText } from '../plan-report.js';
+import { planSummaryText, planText } from '../plan-report.js';
 import { BaseView, type Presentation, type View } from './view.js';
 
 type ApplyViewEvent =
-  /** The plan about to be applied, before anything is asked or sent. */
-  | { kind: 'plan'; plan: FleetPlan }
+  /** The plan about to be applied, before anything is asked or sent; `confirm`: the user will be asked to
+   * confirm it next (no --yes, and something to change). */
+  | { kind: 'plan'; plan: FleetPlan; confirm: boolean }
   /** The user did not answer "yes". */
   | { kind: 'declined' }
   | ApplyEvent;
@@ -41,7 +44,10 @@ class ApplyTextView extends ApplyBase {
   protected override onEvent(e: ApplyViewEvent): void {
     super.onEvent(e);
     if (e.kind === 'plan') {
-      this.emitter.out(planText(e.plan));
+      // The full plan when it is what the user is about to say yes to (there is a terminal to ask on), or asked
+      // for; otherwise, e.g. --yes or a saved plan already reviewed, its summary.
+      const full = this.verbose || (e.confirm && this.emitter.confirm !== undefined);
+      this.emitter.out(full ? planText(e.plan, undefined, { verbose: this.verbose }) : planSummaryText(e.plan));
       this.#changing = new Set(e.plan.hosts.filter((h) => h.status === 'change').map((h) => h.id));
     }
     if (e.kind === 'phase') this.progress.status(`${e.phase}: ${e.hosts.length} host(s)`);
@@ -50,7 +56,7 @@ class ApplyTextView extends ApplyBase {
     }
   }
   result(r: ApplyResult): void {
-    this.emitter.out(r.report ? applyText(r.plan, r.report) : 'Nothing to apply.\n');
+    this.emitter.out(r.report ? applyText(r.plan, r.report, { verbose: this.verbose }) : 'Nothing to apply.\n');
   }
 }
 

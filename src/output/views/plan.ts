@@ -1,5 +1,6 @@
-// `plan`'s view: the plan as text (per unit, the files, sshd, NSS, packages and diffs), as one JSON document,
-// or as Markdown for a pull request or a CI step summary; then whether it was saved, or why not.
+// `plan`'s view: the plan as text (what will not happen first, then per unit the files, sshd, NSS, packages
+// and diffs; hosts summarised unless --verbose), as one JSON document (every host), or as Markdown for a pull
+// request or a CI step summary; then whether it was saved, or why not.
 import { interruptedLabel, type InterruptSignal } from '../../exit-codes.js';
 import type { FleetPlan } from '../../plan/fleet-plan.js';
 import type { Fleet } from '../../targets/fleet.js';
@@ -24,7 +25,7 @@ export type PlanView = View<PlanResult>;
 
 class PlanTextView extends BaseView<PlanResult> {
   result(r: PlanResult): void {
-    this.emitter.out(planText(r.plan, r.fleet));
+    this.emitter.out(planText(r.plan, r.fleet, { verbose: this.verbose }));
     if (r.saved) this.emitter.out(`Saved to ${r.saved}: apply exactly this plan with \`stns-fleet apply ${r.saved}\`.\n`);
     if (r.interrupted) {
       this.emitter.out(`Plan ${interruptedLabel(r.interrupted)}: hosts whose facts were not read are shown as unreachable${r.notSaved ? `; ${r.notSaved} was not written` : ''}.\n`);
@@ -43,7 +44,7 @@ class PlanMarkdownView extends BaseView<PlanResult> {
     const tail: string[] = [];
     if (r.saved) tail.push(`Saved to ${code(r.saved)}: apply exactly this plan with ${code(`stns-fleet apply ${r.saved}`)}.`);
     if (r.interrupted) tail.push(`**Plan ${interruptedLabel(r.interrupted)}**: hosts whose facts were not read are shown as unreachable${r.notSaved ? `; ${code(r.notSaved)} was not written` : ''}.`);
-    this.emitter.out(planMarkdown(r.plan, r.fleet) + (tail.length ? `\n${tail.join('\n\n')}\n` : ''));
+    this.emitter.out(planMarkdown(r.plan, r.fleet, { verbose: this.verbose }) + (tail.length ? `\n${tail.join('\n\n')}\n` : ''));
   }
 }
 

@@ -12,6 +12,9 @@ export interface Presentation {
   json?: boolean;
   /** No progress. */
   quiet?: boolean;
+  /** Every host in the reports' lists (default: the first few of each group and how many more); apply also
+   * shows the full plan. JSON always has every host. */
+  verbose?: boolean;
 }
 
 /** Something to tell the user now, on stderr, in any view: an inventory warning, a notice. */
@@ -30,10 +33,12 @@ export interface View<Result, Event = never> {
 /** The parts every view shares: the emitter, the progress for its form, notices on stderr. */
 export abstract class BaseView<Result, Event = never> implements View<Result, Event> {
   readonly progress: Progress;
+  protected readonly verbose: boolean;
   constructor(
     readonly emitter: Emitter,
     o: Presentation & { machine?: boolean },
   ) {
+    this.verbose = o.verbose === true;
     this.progress = new Progress(progressMode({ quiet: o.quiet === true || o.machine === true }, emitter.tty ?? {}), emitter);
   }
   event(e: Event | Notice): void {

@@ -33,10 +33,12 @@ const report: ApplyReport = {
 };
 
 describe('text', () => {
-  test('the plan comes first; each rollout event becomes the step\'s status line (plain: one line per step)', async () => {
-    const r = rig(false);
-    r.view.event({ kind: 'plan', plan: f.plan });
-    expect(r.out()).toMatch(/^## web#1: 1 host\(s\)/);
+  test('the plan comes first, in full before a question; each rollout event becomes the step\'s status line (plain: one line per step)', async () => {
+    const r = rig(false, () => Promise.resolve(true));
+    r.view.event({ kind: 'plan', plan: f.plan, confirm: true });
+    expect(r.out()).toMatch(/^Cannot be planned:\n## db#5: 1 host\(s\)/); // what will not happen first
+    expect(r.out()).toMatch(/^## web#1: 1 host\(s\)/m);
+    expect(r.out()).toMatch(/^\+passwd: +files stns$/m);
     // Plain progress prints a step's first status line (then one every 2 s): one event per step here.
     const events: ApplyEvent[] = [
       { kind: 'phase', phase: 'canary', hosts: [IDS.web] },
@@ -51,7 +53,7 @@ describe('text', () => {
 
   test('stopping and a declined prompt go to stderr; the results and the summary to stdout', () => {
     const r = rig(false);
-    r.view.event({ kind: 'plan', plan: f.plan });
+    r.view.event({ kind: 'plan', plan: f.plan, confirm: true });
     r.view.event({ kind: 'stopping', reason: 'the canary failed' });
     r.view.event({ kind: 'declined' });
     expect(r.err()).toBe('stopping: the canary failed\nApply cancelled; nothing was changed.\n');
@@ -72,7 +74,7 @@ describe('text', () => {
 test('json: no plan text and no progress, one document at the end; stopping still on stderr', () => {
   const r = rig(true);
   expect(r.view.progress.mode).toBe('silent');
-  r.view.event({ kind: 'plan', plan: f.plan });
+  r.view.event({ kind: 'plan', plan: f.plan, confirm: true });
   r.view.event({ kind: 'phase', phase: 'canary', hosts: [IDS.web] });
   r.view.event({ kind: 'stopping', reason: 'the canary failed' });
   expect(r.out()).toBe('');

@@ -73,16 +73,20 @@ describe('json', () => {
 });
 
 describe('markdown', () => {
-  test('the counts first, one collapsed <details> per changing unit, the broken one open, then who gets nothing', () => {
+  test('the counts first, then what will not happen (the broken unit open, who gets nothing), then one collapsed <details> per changing unit', () => {
     const { out } = show('markdown', { plan: f.plan, fleet: f.fleet });
     expect(out.split('\n')[0]).toBe('### stns-fleet plan: 3 to change, 1 unchanged, 1 skipped, 0 unreachable, 1 with errors');
     const blocks = [...out.matchAll(/^<details( open)?>\n<summary>(.*)<\/summary>\n/gm)].map((m) => `${m[1] ? 'open ' : ''}${m[2]}`);
     expect(blocks).toEqual([
+      'open <code>db#5</code>: 1 host(s), group <code>db</code>, unknown OS (x86_64): cannot be planned',
       '<code>web#1</code>: 1 host(s), group <code>web</code>, debian-12 (x86_64): 6 file(s) to change',
       '<code>web#2</code>: 1 host(s), group <code>web</code>, debian-12 (x86_64): 6 file(s) to change',
       '<code>web#4</code>: 1 host(s), group <code>web</code>, debian-12 (x86_64): 1 file(s) to change',
-      'open <code>db#5</code>: 1 host(s), group <code>db</code>, unknown OS (x86_64): cannot be planned',
     ]);
+    expect(out.indexOf('Not planned:')).toBeLessThan(out.indexOf('<code>web#1</code>'));
+    // web#2's files but stns.conf change as web#1's do: each such diff is shown once, then named.
+    expect(out).toContain('- the same diff as `web#1`: `/etc/nsswitch.conf`, `/etc/pam.d/sshd`, ');
+    expect(out.match(/^\+passwd: +files stns$/gm)).toHaveLength(1);
     expect(out.match(/^<\/details>$/gm)).toHaveLength(4);
     expect(out).toContain('| `~` | `/etc/nsswitch.conf` | update |');
     expect(out).toContain('| `+` | `/etc/stns/client/stns.conf` | create, 0644 root:root |');
