@@ -37,9 +37,10 @@ const CHUNK = 20_000; // under GetCommandInvocation's 24,000-character stdout li
 /** Why a host gave no facts: how its command ended, and the last words of the host's complaint. */
 function describeFailure(r: InvocationResult): string {
   const out = outputOf(r);
-  // People want the host's complaint, not our protocol lines or a half-printed payload.
+  // People want the host's complaint (stderr), not the facts protocol on stdout: its lines carry per-host
+  // hashes, which would also make the same failure on many hosts read as many different reasons.
   const readable = (t: string): string[] => t.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('STNS_FLEET_') && l.length <= 200);
-  const tail = out ? (readable(out.stderr).length > 0 ? readable(out.stderr) : readable(out.stdout)).slice(-2).join(' | ') : '';
+  const tail = out ? readable(out.stderr).slice(-2).join(' | ') : '';
   return `${describeResult(r)}${tail ? `: ${tail}` : ''}`;
 }
 

@@ -36,10 +36,6 @@ export class HostLists {
   #shortened = false;
   constructor(readonly verbose: boolean) {}
 
-  get shortened(): boolean {
-    return this.#shortened;
-  }
-
   /** `labels` as lines that start with `indent`: a shortened list on one line, a full one joined with ", "
    * and wrapped at 100 columns. */
   lines(labels: readonly string[], indent: string): string[] {

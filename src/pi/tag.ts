@@ -49,7 +49,7 @@ export async function tagFleet(o: TagOptions): Promise<TagReport> {
   const hosts = new Map<string, { host: DiscoveredHost; group: string }>();
   for (const g of groups) {
     o.onEvent?.(`Discovering the hosts of group ${g}`);
-    const d = await tr.discover(targetsOf(o.inventory, g), { tags: true });
+    const d = await tr.discover(targetsOf(o.inventory, g));
     for (const h of d.hosts) {
       const first = hosts.get(h.id);
       if (first) warnings.push(`${h.id} is selected by groups ${first.group} and ${g}: named as ${first.group}`);

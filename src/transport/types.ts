@@ -15,7 +15,8 @@ export interface DiscoveredHost {
   /** `i-…` (EC2) or `mi-…` (hybrid-activated managed node). */
   id: string;
   kind: 'ec2' | 'managed';
-  /** The Name tag (EC2 tag, or the SSM tag of a managed node), else SSM's Name / ComputerName. */
+  /** The one name a host has in every report: its Name tag (EC2's, or a managed node's SSM tag), else SSM's
+   * ComputerName (never the activation's default instance name, which cloned boards share). */
   name?: string;
   tags: Record<string, string>;
   /** EC2 instance state (running, stopped, …); absent for managed nodes. */
@@ -101,8 +102,8 @@ export interface RunOptions {
 
 export interface Transport {
   /** Resolves targets: EC2 by ID/tag (DescribeInstances), managed nodes by ID/tag (DescribeInstanceInformation).
-   * `tags: true` also reads every managed node's tags (one call per node: only `hosts` asks for it). */
-  discover(targets: HostSelection, opts?: { tags?: boolean }): Promise<Discovery>;
+   * Every managed node's tags are read too (one call per node; EC2's come with DescribeInstances). */
+  discover(targets: HostSelection): Promise<Discovery>;
   /** Runs one script on many hosts and returns one final result per requested host. */
   run(req: RunRequest, opts?: RunOptions): Promise<InvocationResult[]>;
   /** GetCommandInvocation: the first 24,000 chars of stdout and 8,000 of stderr of one invocation. */

@@ -28,7 +28,7 @@ export async function detect(env: RunEnv, o: { inventory: Inventory; groups: str
   env.say(`Discovering the managed nodes of ${o.groups.length} group(s)`);
   const nodes = new Map<string, ManagedNode>();
   for (const g of o.groups) {
-    const d = await env.tr.discover(targetsOf(o.inventory, g), { tags: true });
+    const d = await env.tr.discover(targetsOf(o.inventory, g));
     for (const h of d.hosts) {
       if (h.kind !== 'managed') continue;
       const first = nodes.get(h.id);
