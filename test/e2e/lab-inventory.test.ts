@@ -2,7 +2,9 @@
 // own STNS port: --write-inventory), on a lab whose one Pi was copied to two more boards: --dry-run says plainly
 // what it would do and changes nothing; the run moves the three boards; without pi.iam_role, --dry-run says the
 // boards cannot be moved (not "planned", not "run again"). The real command functions and SDK clients, as in
-// pi-clones.test.ts (whose timings this follows: reactivate's own waits are capped by a clock, the lab's are not).
+// pi-clones.test.ts (whose timings this follows: reactivate's own waits are capped by a clock; the lab's caps on
+// what never comes are short, so a probe of the old ID once no board answers it ends in 2 s; the boards' worker
+// waits 1 s, not 5 s, before stopping its agent).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -11,7 +13,7 @@ import { reactivateCommand } from '../../src/cli/run.js';
 import { sdkTransport } from '../../src/cli/transport.js';
 import { capture } from '../helpers/capture.js';
 
-const REACTIVATE = { polls: '3', interval: '1s', wait: '60s' } as const;
+const REACTIVATE = { polls: '3', interval: '1s', wait: '60s', workerDelaySeconds: 1 } as const;
 const fastClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 400))) };
 
 describe('reactivate with the shipped lab inventory', () => {
@@ -22,7 +24,7 @@ describe('reactivate with the shipped lab inventory', () => {
   const BOARDS = ['lab-003', 'lab-004', 'lab-005'];
 
   beforeAll(async () => {
-    lab = await startLab({ hosts: 3, pis: 1, os: ['debian-12'], faults: 'clones=2', seed: 'e2e-lab-inventory', stnsPort: 0 });
+    lab = await startLab({ hosts: 3, pis: 1, os: ['debian-12'], faults: 'clones=2', seed: 'e2e-lab-inventory', stnsPort: 0, deliveryTimeoutMs: 1000, executionTimeoutMs: 1000 });
     inv = path.join(lab.workDir, 'lab.yaml');
     lab.writeInventory(inv);
     noRole = path.join(lab.workDir, 'no-role.yaml');
