@@ -12,7 +12,7 @@
 // (the others were not even discovered as candidates: no command reaches them), a host of the saved plan
 // outside the limit is left out of this run rather than refused, and a host within it is bound as above.
 import { UserError } from '../errors.js';
-import { inLimit, type HostLimit } from '../targets/limit.js';
+import { limitTest, type HostLimit } from '../targets/limit.js';
 import type { FleetPlan, PlannedHost, PlanUnit } from './fleet-plan.js';
 import type { SavedPlan } from './plan-file.js';
 
@@ -35,13 +35,14 @@ export function bindSavedPlan(saved: SavedPlan, fresh: FleetPlan, file: string, 
   const freshUnits = new Map(fresh.units.map((u) => [u.id, u]));
   const freshHosts = new Map(fresh.hosts.map((h) => [h.id, h]));
   const savedHosts = new Map(saved.hosts.map((h) => [h.id, h]));
+  const inLimit = limitTest(limit);
   const refuse = (why: string): never => {
     throw new UserError(`${file}: ${why}; nothing was applied`, { hint: REPLAN });
   };
 
   for (const h of saved.hosts) {
     const f = freshHosts.get(h.id);
-    if (!f && !inLimit(limit, h)) continue; // outside --limit: not part of this run
+    if (!f && !inLimit(h)) continue; // outside --limit: not part of this run
     if (!f) refuse(`host ${h.id} is in the plan but the inventory does not select it${limit ? ' (within --limit)' : ''}`);
     if (f!.group !== h.group) refuse(`host ${h.id} is in group "${h.group}" in the plan but in "${f!.group}" in the inventory`);
     if (h.status !== 'change') continue;

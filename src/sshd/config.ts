@@ -3,6 +3,7 @@
 // Include line stands (relative patterns are under /etc/ssh, matches in byte order); a `Match` line ends the
 // global section of the file it is in. Values inside Match blocks are recorded separately: for connections
 // that match, they override the global value.
+import { globRegExp } from '../model/glob.js';
 import path from 'node:path';
 import { listDir, readText, type HostSnapshot } from '../model/host-snapshot.js';
 
@@ -84,23 +85,13 @@ function parseLine(line: string): { keyword: string; args: string[] } | undefine
   return { keyword: m[1]!.toLowerCase(), args: splitArgs(m[2] ?? '') };
 }
 
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const c of glob) {
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Expands an Include pattern against the snapshot (wildcards in the last path element only). */
 function expandInclude(s: HostSnapshot, pattern: string): string[] {
   const abs = pattern.startsWith('/') ? pattern : path.posix.join('/etc/ssh', pattern);
   const dir = path.posix.dirname(abs);
   const base = path.posix.basename(abs);
   if (!/[*?]/.test(base)) return s.files.has(abs) ? [abs] : [];
-  const re = globToRegExp(base);
+  const re = globRegExp(base, { path: true });
   return listDir(s, dir).filter((p) => re.test(path.posix.basename(p)));
 }
 

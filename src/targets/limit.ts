@@ -4,11 +4,13 @@
 // typo must never plan, apply or verify nothing in silence. Hosts outside the limit are dropped right after
 // discovery, so no command (not even the facts one) is ever sent to them.
 import { UserError } from '../errors.js';
+import { globRegExp } from '../model/glob.js';
 
 export interface HostLimit {
   /** The patterns as given, one per entry (commas split, blanks dropped). */
   patterns: string[];
 }
+
 
 /** `["web-*,db-1", "mi-0a…"]` → the limit; undefined when no pattern is given. */
 export function parseLimit(values: readonly string[] | undefined): HostLimit | undefined {
@@ -18,26 +20,17 @@ export function parseLimit(values: readonly string[] | undefined): HostLimit | u
   return { patterns };
 }
 
-const globCache = new Map<string, RegExp>();
-
-/** `*` any run of characters, `?` one character; everything else literal; the whole string must match. */
-export function globRegExp(pattern: string): RegExp {
-  let re = globCache.get(pattern);
-  if (!re) {
-    const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-    re = new RegExp(`^${body}$`, 's');
-    globCache.set(pattern, re);
-  }
-  return re;
+/** The patterns that select a host, by its ID or its name; the RegExps are made once per call site. */
+function matcher(limit: HostLimit): (h: { id: string; name?: string | undefined }) => string[] {
+  const res = limit.patterns.map((pattern) => ({ pattern, re: globRegExp(pattern) }));
+  return (h) => res.filter(({ re }) => re.test(h.id) || (h.name !== undefined && re.test(h.name))).map((x) => x.pattern);
 }
 
-/** The patterns that select this host: by its ID or its name. */
-function matching(limit: HostLimit, h: { id: string; name?: string | undefined }): string[] {
-  return limit.patterns.filter((p) => globRegExp(p).test(h.id) || (h.name !== undefined && globRegExp(p).test(h.name)));
-}
-
-export function inLimit(limit: HostLimit | undefined, h: { id: string; name?: string | undefined }): boolean {
-  return limit === undefined || matching(limit, h).length > 0;
+/** A test for one host at a time (a saved plan's hosts), or undefined for no limit. */
+export function limitTest(limit: HostLimit | undefined): (h: { id: string; name?: string | undefined }) => boolean {
+  if (!limit) return () => true;
+  const m = matcher(limit);
+  return (h) => m(h).length > 0;
 }
 
 /**
@@ -46,9 +39,10 @@ export function inLimit(limit: HostLimit | undefined, h: { id: string; name?: st
  */
 export function applyLimit<H extends { id: string; name?: string | undefined }>(limit: HostLimit | undefined, hosts: readonly H[], where = 'the selected groups'): H[] {
   if (!limit) return [...hosts];
+  const matching = matcher(limit);
   const used = new Set<string>();
   const kept = hosts.filter((h) => {
-    const m = matching(limit, h);
+    const m = matching(h);
     for (const p of m) used.add(p);
     return m.length > 0;
   });

@@ -7,7 +7,8 @@ import { isFleetError } from '../../src/errors.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/schema.js';
 import { resolveFleet } from '../../src/targets/fleet.js';
-import { applyLimit, globRegExp, inLimit, parseLimit } from '../../src/targets/limit.js';
+import { globRegExp } from '../../src/model/glob.js';
+import { applyLimit, limitTest, parseLimit } from '../../src/targets/limit.js';
 import type { DiscoveredHost } from '../../src/transport/types.js';
 import { FakeTransport } from '../helpers/fake-transport.js';
 import { fakeInventory, type Machine } from '../aws/fake-inventory.js';
@@ -50,8 +51,8 @@ test('globs: * any run, ? one character, everything else literal, the whole name
   expect(globRegExp('a.b').test('axb')).toBe(false); // the dot is a dot
   expect(globRegExp('(x)+[y]').test('(x)+[y]')).toBe(true);
   expect(globRegExp('web').test('web-1')).toBe(false); // no substring match
-  expect(inLimit(undefined, { id: 'i-1' })).toBe(true);
-  expect(inLimit(parseLimit(['i-*']), { id: 'i-1' })).toBe(true);
+  expect(limitTest(undefined)({ id: 'i-1' })).toBe(true);
+  expect(limitTest(parseLimit(['i-*']))({ id: 'i-1' })).toBe(true);
 });
 
 test('a limit matches IDs, names and globs, across groups', async () => {
