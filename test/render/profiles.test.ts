@@ -1,10 +1,6 @@
 // Every OS profile rendered from its real stock files (stock/, from shared/fixtures): the edits keep every
 // other byte, sshd would really use our keys command, a converged host renders to no change, the token is
 // escaped for TOML and absent from the script, and every generated script passes shellcheck.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, test } from 'vitest';
 import { effective, evaluateSshd, optionDirectives } from '../../src/sshd/config.js';
@@ -12,11 +8,11 @@ import { effectiveExecStart } from '../../src/sshd/systemd.js';
 import { materialize, redact, stnsSecretValues } from '../../src/render/secrets.js';
 import { hasChanges } from '../../src/plan/host-plan.js';
 import { applyDesired, lines, render as renderAny, settings, SECRETS, stockFile, stockVariants, TOKEN, withFiles, type OsProfileId } from '../helpers/render.js';
+import { labSshdKeys } from '../helpers/lab-sshd.js';
 import { shellcheck } from '../helpers/shellcheck.js';
 
 // Every stock tree of every profile (each release / image flavour): OS_PROFILE_IDS × profile.stockVariants.
 const TREES = stockVariants();
-const LAB_SSHD = path.resolve(import.meta.dirname, '../../packages/lab/lab-bin/sshd.mjs');
 const EXPECTED_STRATEGY: Record<string, string> = {
   'amazon-linux-2': 'sshd_config', // OpenSSH 7.4: no Include; EIC lines in sshd_config
   'ubuntu-24.04': 'systemd', // the stock tree carries EIC's ssh.service.d drop-in with -o options
@@ -79,27 +75,17 @@ describe.each(TREES)('%s (%s) from its stock files', (id: OsProfileId, variant: 
     if (eic) expect(after(r, '/usr/lib/stns-fleet/stns-fleet-keys')).toMatch(/exec \S*eic_run_authorized_keys "\$1" "\$2"\n$/);
   });
 
-  // The check above evaluates with the product's own sshd model; this one asks an independent evaluator (the
-  // lab's sshd stand-in, packages/lab/lab-bin/sshd.mjs, which shares no code with src/sshd) on the converged
-  // files written out as a tree. The real sshd -T runs in the chroot suites (test/chroot: Debian 12, 13, arm64).
+  // The check above evaluates with the product's own sshd model; this one asks an independent evaluator
+  // (test/helpers/lab-sshd.ts) on the converged files written out as a tree.
   test('sshd: an independent evaluator on the converged tree agrees', async () => {
     const r = await render();
     const result = applyDesired(r.snapshot, r.desired);
-    const root = mkdtempSync(path.join(tmpdir(), 'sf-profile-'));
-    try {
-      for (const [p, b] of result.files) {
-        mkdirSync(path.join(root, path.dirname(p)), { recursive: true });
-        writeFileSync(path.join(root, p), b);
-      }
-      const exec = effectiveExecStart(result, r.profile.sshd.service);
-      const opts = (exec?.sshdOptions ?? []).flatMap((o) => ['-o', o]);
-      const out = execFileSync(process.execPath, [LAB_SSHD, '-T', ...opts], { env: { ...process.env, STNS_FLEET_ROOT: root }, encoding: 'utf8' });
-      const eic = r.desired.sshd.chainsEic;
-      expect(out).toMatch(new RegExp(`^authorizedkeyscommand ${eic ? '/usr/lib/stns-fleet/stns-fleet-keys %u %f' : '/usr/lib/stns/stns-key-wrapper'}$`, 'm'));
-      expect(out).toMatch(new RegExp(`^authorizedkeyscommanduser ${eic ? 'ec2-instance-connect' : 'root'}$`, 'm'));
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    const exec = effectiveExecStart(result, r.profile.sshd.service);
+    const eic = r.desired.sshd.chainsEic;
+    expect(labSshdKeys(result.files, exec?.sshdOptions ?? [])).toEqual({
+      command: eic ? '/usr/lib/stns-fleet/stns-fleet-keys %u %f' : '/usr/lib/stns/stns-key-wrapper',
+      user: eic ? 'ec2-instance-connect' : 'root',
+    });
   });
 
   test('idempotent: rendering the converged host changes nothing', async () => {

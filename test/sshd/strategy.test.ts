@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { snapshotOf, type HostSnapshot } from '../../src/model/host-snapshot.js';
 import { CHAIN_WRAPPER, KEY_WRAPPER, overridePath, planSshd, SSHD_DROPIN, stripManaged, type SshdOutcome } from '../../src/sshd/strategy.js';
 import { loadTemplates, type Templates } from '../../src/render/templates.js';
+import { labSshdKeys } from '../helpers/lab-sshd.js';
 import { settings } from '../helpers/render.js';
 
-const LAB_SSHD = path.resolve(import.meta.dirname, '../../packages/lab/lab-bin/sshd.mjs');
 const CONFIG = '/etc/ssh/sshd_config';
 const SSH_OVERRIDE = '/etc/systemd/system/ssh.service.d/zz-stns-fleet.conf';
 const EIC_UNIT_DROPIN = '/usr/lib/systemd/system/ssh.service.d/ec2-instance-connect.conf';
@@ -42,18 +42,8 @@ function applied(files: Record<string, string>, o: SshdOutcome): Record<string, 
   return out;
 }
 
-let n = 0;
 /** What the lab's sshd stand-in reads from these files: `sshd -T [-o …]` on a tree holding them. */
-async function labSshd(files: Record<string, string>, options: string[] = []): Promise<{ command: string; user: string }> {
-  const root = path.join(dir, `tree-${++n}`);
-  for (const [p, c] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(root, p)), { recursive: true });
-    await writeFile(path.join(root, p), c);
-  }
-  const out = execFileSync(process.execPath, [LAB_SSHD, '-T', ...options.flatMap((o) => ['-o', o])], { env: { ...process.env, STNS_FLEET_ROOT: root }, encoding: 'utf8' });
-  const value = (k: string): string => new RegExp(`^${k} (.*)$`, 'm').exec(out)?.[1] ?? '(unset)';
-  return { command: value('authorizedkeyscommand'), user: value('authorizedkeyscommanduser') };
-}
+const labSshd = async (files: Record<string, string>, options: string[] = []): Promise<{ command: string; user: string }> => labSshdKeys(Object.entries(files), options);
 
 const DROPIN_TEXT = (command: string, user: string): string =>
   [
