@@ -11,6 +11,7 @@ import type { Fleet } from '../targets/fleet.js';
 import { changeSymbol, formatFileDiff } from './diff.js';
 import { firstFew, groupBy } from './host-groups.js';
 import { notPlanned, unitsOf, type PlanTextOptions } from './plan-report.js';
+import { modeText } from './plan-summary.js';
 
 /** For HTML (the <summary> line). */
 const html = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -34,7 +35,6 @@ function block(lang: string, body: string): string[] {
   return [`${fence}${lang}`, body.replace(/\n$/, ''), fence];
 }
 
-const MODE = (m: number): string => m.toString(8).padStart(4, '0');
 const keys = (k: KeysCommand | undefined): string => (k ? `${code(k.command)} as ${code(k.user)} (${md(k.source)})` : 'unset');
 
 const hostName = (id: string, name: string | undefined): string => `${code(id)}${name ? ` (${md(name)})` : ''}`;
@@ -61,7 +61,7 @@ function changingUnit(u: PlanUnit, names: Map<string, string | undefined>, verbo
   if (c) {
     out.push('| | file | change |', '|---|---|---|');
     for (const f of files) {
-      const owner = f.ownership === 'enforce' && f.action !== 'noop' ? `, ${MODE(f.mode)} root:root` : '';
+      const owner = f.ownership === 'enforce' && f.action !== 'noop' ? `, ${modeText(f.mode)} root:root` : '';
       const repo = f.role === 'repo' && f.action !== 'noop' ? ' (the STNS package repository, for the install)' : '';
       out.push(`| ${code(changeSymbol(f))} | ${code(f.path)} | ${f.action === 'noop' ? 'in sync' : f.action}${owner}${repo} |`);
     }

@@ -5,7 +5,8 @@ import { hostChanges, type HostChanges, type NssChange, type PackageChange, type
 import type { HostPlan } from '../plan/host-plan.js';
 import type { KeysCommand } from '../sshd/strategy.js';
 
-const MODE = (m: number): string => m.toString(8).padStart(4, '0');
+/** A file mode as people write it: 0644. */
+export const modeText = (m: number): string => m.toString(8).padStart(4, '0');
 
 function keys(k: KeysCommand | undefined): string {
   return k ? `"${k.command}" as ${k.user} (${k.source})` : 'unset';
@@ -17,7 +18,7 @@ function fileLines(files: PlannedFile[]): string[] {
   return files
     .filter((f) => !f.absent)
     .map((f) => {
-      const owner = f.ownership === 'enforce' ? ` ${MODE(f.mode)} root:root` : '';
+      const owner = f.ownership === 'enforce' ? ` ${modeText(f.mode)} root:root` : '';
       const repo = f.role === 'repo' && f.action !== 'noop' ? ' (the STNS package repository, for the install)' : '';
       return `${changeSymbol(f)} ${f.path.padEnd(w)}  ${f.action === 'noop' ? 'in sync' : f.action}${f.action === 'noop' ? '' : owner}${repo}`;
     });
