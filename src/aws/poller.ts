@@ -8,8 +8,9 @@
 //     across all those commands at once, so the rollout's error budget hears of them within a tick.
 // Successes of a running command are reported when the command ends (they spend no budget). So the
 // invocation lists cost one per command plus one per tick with progress, not one per command per tick.
-// Ticks come every pollMs growing ×1.5 to maxPollMs, counted from the start of the previous tick; a new run
-// or a cancel brings the next one within pollMs. A run that was cancelled is polled every pollMs until its
+// Ticks come every pollMs growing ×1.5 to maxPollMs, counted from the start of the previous tick, or sooner
+// when the pace of the commands in flight says one ends before then (poll-pace.ts); a new run or a cancel
+// brings the next one within pollMs. A run that was cancelled is polled every pollMs until its
 // grace period ends, then its unfinished commands are listed once more (the last states seen).
 import { ListCommandInvocationsCommand, ListCommandsCommand, type Command, type CommandFilter, type CommandInvocation } from '@aws-sdk/client-ssm';
 import { AwsError } from '../errors.js';
@@ -19,6 +20,7 @@ import type { AwsContext } from './clients.js';
 import { awsErrorName } from './errors.js';
 import { countersOf, Follow, over, type Counters, type FollowOptions, type Tracked } from './follow.js';
 import { isTerminal, NO_INVOCATION } from './invocation.js';
+import { soonestExpectedEnd } from './poll-pace.js';
 
 export interface PollContext extends AwsContext {
   sleep: Sleep;
@@ -112,6 +114,9 @@ export class CommandPoller {
           // with a pause of at least half a pollMs between them.
           const step = grace ? this.ctx.pollMs : this.interval;
           this.nextTickAt = Math.min(this.nextTickAt, Math.max(start + step, this.ctx.now() + this.ctx.pollMs / 2));
+          // Sooner when the pace so far says a command ends before then (poll-pace.ts).
+          const expected = soonestExpectedEnd(this.live(), this.ctx.now());
+          if (expected !== undefined) this.nextTickAt = Math.min(this.nextTickAt, Math.max(expected, this.ctx.now() + this.ctx.pollMs / 2));
         }
         await this.endGraces();
         for (const f of this.follows) f.poke();

@@ -43,6 +43,8 @@ const STDOUT_MAX = 24_000;
 const STDERR_MAX = 8_000;
 // GetCommandInvocation's StandardOutputContent/StandardErrorContent end with this when cut at 24,000/8,000.
 const FULL_CUT = '--output truncated--';
+/** How long an invocation just listed may take to be readable by ID (eventual consistency), per attempt. */
+const CONSISTENCY_WAIT_MS = 1000;
 
 /** A fresh mark for one SendCommand (and its resends): "sf:" and 12 hex digits. */
 const newMark = (): string => `${MARK_PREFIX}${randomBytes(6).toString('hex')}`;
@@ -201,7 +203,7 @@ export async function fullOutput(
     } catch (e) {
       // Eventually consistent: an invocation can be missing just after it was listed.
       if (attempt >= 4 || awsErrorName(e) !== 'InvocationDoesNotExist') throw e;
-      await ctx.sleep(ctx.pollMs * attempt);
+      await ctx.sleep(CONSISTENCY_WAIT_MS * attempt);
     }
   }
 }

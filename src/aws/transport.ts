@@ -19,8 +19,12 @@ import { awsErrorName, awsFleetError } from './errors.js';
 import { CommandPoller } from './poller.js';
 import { fullOutput, runScript, type RunContext } from './run.js';
 
+/** The first poll interval: a host script takes a fraction of a second, so the first look comes soon after
+ * SendCommand; the interval then grows ×1.5 (poller.ts), so a long run costs few calls. */
+export const DEFAULT_POLL_MS = 250;
+
 export interface SsmTransportOptions {
-  /** First poll interval (default 1000 ms); grows ×1.5 per poll up to maxPollMs (default 5000 ms). One poller
+  /** First poll interval (default DEFAULT_POLL_MS); grows ×1.5 per poll up to maxPollMs (default 5000 ms). One poller
    * follows the commands of every run in flight; it starts again from pollMs when a run begins. */
   pollMs?: number;
   maxPollMs?: number;
@@ -56,7 +60,7 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
       concurrency: o.concurrency ?? 4,
       sleep,
       now: o.now ?? Date.now,
-      pollMs: o.pollMs ?? 1000,
+      pollMs: o.pollMs ?? DEFAULT_POLL_MS,
       maxPollMs: o.maxPollMs ?? 5000,
       cancelGraceMs: o.cancelGraceMs ?? 10_000,
     };

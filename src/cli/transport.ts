@@ -1,5 +1,5 @@
 // The real transport for the CLI: SSM and EC2 through the SDK (AWS, or the local lab via AWS_ENDPOINT_URL).
-// STNS_FLEET_POLL_MS / STNS_FLEET_MAX_POLL_MS tune how often command states are polled (default 1 s → 5 s).
+// STNS_FLEET_POLL_MS / STNS_FLEET_MAX_POLL_MS tune how often command states are polled (default 250 ms growing to 5 s, sooner when the pace says a command ends).
 // A named profile (--profile, aws.profile, AWS_PROFILE) must exist before any call is made (aws/profiles.ts).
 import { checkProfile } from '../aws/profiles.js';
 import { SsmTransport } from '../aws/transport.js';

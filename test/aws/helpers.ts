@@ -39,13 +39,14 @@ export function fakeClock(): FakeClock {
   };
 }
 
+/** The suites' timings are written for a 1 s first poll interval (the mechanism, not the default, is tested). */
 export function setup(o: SsmTransportOptions = {}) {
   const ssm = new SSMClient({ region: 'eu-west-1' });
   const ec2 = new EC2Client({ region: 'eu-west-1' });
   const ssmMock = mockClient(ssm);
   const ec2Mock = mockClient(ec2);
   const clock = fakeClock();
-  const transport = new SsmTransport({ ssm, ec2 }, { sleep: clock.sleep, now: clock.now, random: () => 0.5, ...o });
+  const transport = new SsmTransport({ ssm, ec2 }, { sleep: clock.sleep, now: clock.now, random: () => 0.5, pollMs: 1000, ...o });
   return { ssm, ec2, ssmMock, ec2Mock, clock, transport };
 }
 

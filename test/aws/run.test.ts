@@ -128,6 +128,18 @@ describe('polling', () => {
     expect(clock.sleeps.slice(0, 7)).toEqual([1000, 1500, 2250, 3375, 5000, 5000, 5000]);
   });
 
+  test('the end of a command is looked for when its pace says, sooner than the growing interval would', async () => {
+    const { ssmMock, clock, transport } = setup({ pollMs: 1000, maxPollMs: 5000 });
+    const hosts = ids('i-', 4);
+    const at: Record<string, number> = { [hosts[0]!]: 900, [hosts[1]!]: 950, [hosts[2]!]: 980, [hosts[3]!]: 1100 };
+    new FakeRunCommand(ssmMock, clock, (id) => succeedsAt(at[id]!));
+    const endedAt: number[] = [];
+    await transport.run(request(hosts), { onUpdate: () => endedAt.push(clock.now()) });
+    // Three of four done at the first look (1000, one second after sending): the last is expected about a third
+    // of a second later, so the next look comes at the pause's floor (half a pollMs), 1500, not at 2500 (1000 + 1500).
+    expect(Math.max(...endedAt)).toBe(1500);
+  });
+
   test('every terminal state reaches the results as its kind; a host never recorded is undelivered (no-invocation)', async () => {
     const { ssmMock, clock, transport } = setup();
     const [ok, failed, cancelled, execTimeout, deliveryTimeout, undeliverable, terminated, ghost] = ids('i-', 8);
@@ -203,7 +215,14 @@ describe('polling', () => {
     await transport.run(request([bad!, good!]), { onUpdate: (r) => seen.push(`${r.instanceId}:${r.kind}@${clock.now()}`) });
     // The failure as soon as it is final (the first look), not again when the whole command is listed at its end;
     // a success when its command ends (successes spend no error budget).
-    expect(seen).toEqual([`${bad}:ran@1000`, `${good}:ran@8125`]);
+    expect(seen.slice(0, 1)).toEqual([`${bad}:ran@1000`]);
+    expect(seen.length).toBe(2);
+    // The success once the command has ended (at 5000), at the first look after: the pace (half the hosts done
+    // at 1000) brings looks forward, so no later than the 1 s × 1.5ⁿ cadence alone would (8125).
+    const goodAt = Number(seen[1]!.split('@')[1]);
+    expect(seen[1]!.startsWith(`${good}:ran@`)).toBe(true);
+    expect(goodAt).toBeGreaterThanOrEqual(5000);
+    expect(goodAt).toBeLessThanOrEqual(8125);
   });
 
   test('a throttled poll is retried, not fatal', async () => {
