@@ -1,5 +1,5 @@
 // What stns-fleet's exit code means, in one place: plan, apply and verify map their results here, and
-// cli/main.ts maps errors and signals here too. Each code means the same thing in every command:
+// cli/program.ts maps errors and signals here too. Each code means the same thing in every command:
 //
 //   code  meaning
 //   0     success: done, every selected host accounted for (plan: and nothing to change)

@@ -1,5 +1,5 @@
 // The Raspberry Pi commands on the command line (reactivate, tag, image-prep): their options and help, apart
-// from main.ts so that file stays about the program. Each runs through its wrapper in run.ts, like the others.
+// from program.ts so that file stays about the program. Each runs through its wrapper in run.ts, like the others.
 import type { Command } from 'commander';
 import type { Emitter } from '../output/emitter.js';
 import type { TransportFactory } from '../commands/session.js';

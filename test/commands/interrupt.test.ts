@@ -233,7 +233,7 @@ describe('apply: an interrupt before the rollout sends no apply script', () => {
       if (asked.includes('Only "yes" is accepted')) input.write('\x03'); // Ctrl-C, as the terminal sends it
     });
     // Readline takes Ctrl-C as a key: terminalConfirm raises it as the process's SIGINT, whose listener (in the
-    // CLI, the interrupt handler of cli/main.ts) aborts the command's signal.
+    // CLI, the interrupt handler of cli/program.ts) aborts the command's signal.
     const onSigint = (): void => r.abort();
     process.on('SIGINT', onSigint);
     const c = capture();

@@ -1,4 +1,4 @@
-// The three commands as cli/main.ts calls them (cli/run.ts: options, transport factory, io → exit code), against
+// The three commands as cli/program.ts calls them (cli/run.ts: options, transport factory, io → exit code), against
 // the fake cloned fleet and directory trees. What reaches stdout/stderr, exit codes, confirmation, and no secret.
 import { mkdir, mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
