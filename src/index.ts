@@ -30,6 +30,13 @@ export { watchFor } from './render/watch.js';
 export { desiredState, type DesiredState } from './render/desired.js';
 export type { SecretValues } from './render/secrets.js';
 export { planHost, type HostPlan } from './plan/host-plan.js';
+/** The plan stage itself, as `plan` runs it once facts are in: one unit per (group, distinct host state). For
+ * the benchmark (packages/lab/src/bench/render.ts), which times it at fleet scale. */
+export { buildFleetPlan, type FleetPlan } from './plan/fleet-plan.js';
+export { parseInventory } from './inventory/load.js';
+export type { Gathered } from './facts/gather.js';
+export type { HostState } from './facts/facts.js';
+export type { Fleet } from './targets/fleet.js';
 /** `generateHostScript`: the script with its secrets; `draftHostScript`: the secret-free draft `plan` makes once per distinct host state. */
 export { draftHostScript, generateHostScript } from './plan/host-script.js';
 
