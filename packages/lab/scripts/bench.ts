@@ -1,93 +1,155 @@
-// `npm run bench`: figures, not assertions. For lab fleets of 10, 100 and 1000 directory hosts with a per-call
-// latency and a share of throttled calls (as AWS answers under load): wall time of plan and apply, API calls
-// by operation and per host, distinct-state reads vs hosts, and the lower bound the latency, throttle and
-// host work allow, side by side as a ratio. Also `stns-fleet --help` start-up time and rendering 10,000 hosts.
-// Writes packages/lab/bench/results.json (compare across commits) and prints a table. Runs after `npm run build`
-// (the CLI's dist/ and the lab's); the CLI through its public exports and its own command.
-//   npm run bench                         every size
-//   npm run bench -- --sizes 10,100       some sizes
-import { benchRender, labInventoryYaml, startLab } from '@stns-fleet/lab';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// `npm run bench`: figures, not assertions. The CLI runs as a user runs it (its own process: `node
+// dist/cli/main.js apply|plan -i …`), measured apart from the lab that serves it (cli-run.ts), against lab
+// fleets with a per-call latency and a share of throttled calls (as AWS answers under load):
+//   - directory hosts (a tree and a real shell per host) at 10, 100 and 1000 hosts: `apply` on fresh hosts
+//     (planning and seal keys included), then `plan` with nothing to do; wall time, the lower bound the latency,
+//     throttle and host work allow and the ratio, API calls by operation and per host, and where the time went
+//     (timeline.ts: the phases one after another, the slowest host of each, the gaps the controller took);
+//   - model hosts (--model-hosts, default 10,000: hosts that answer from recorded runs of the real scripts, no
+//     shell per host): the controller's own cost: wall, CPU seconds and ms per host, peak RSS, calls per host;
+//   - --peer ansible: the Ansible peer (packages/lab/bench/peer-ansible) on the same number of stock Debian 12
+//     hosts (--peer-hosts, default 50), beside stns-fleet on a lab of as many Debian 12 hosts, and the ratios;
+//   - `stns-fleet --help` start-up against `node -e 0`, rendering at fleet scale, seal key costs per scheme.
+// Writes packages/lab/bench/results.json (compare across commits) and prints tables. Runs after `npm run build`.
+//   npm run bench                                   every size, and 10,000 model hosts
+//   npm run bench -- --sizes 10,100 --model-hosts 1000
+//   npm run bench -- --sizes 0 --model-hosts 0 --peer ansible
+import { benchRender, labInventoryYaml, runAnsiblePeer, runCli, startLab, startupMs, timeline, type CliRun, type Lab, type PeerRun, type PhaseSpan, type StartLabOptions } from '@stns-fleet/lab';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { applyCommand, planCommand, sdkTransport } from 'stns-fleet';
 
 const labDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(labDir, 'bench');
-const cliPackage = createRequire(import.meta.url).resolve('stns-fleet/package.json');
-const cliMain = path.join(path.dirname(cliPackage), (JSON.parse(readFileSync(cliPackage, 'utf8')) as { bin: Record<string, string> }).bin['stns-fleet']!);
 
-const { values } = parseArgs({ options: { sizes: { type: 'string' }, latency: { type: 'string' }, throttle: { type: 'string' } } });
-const sizes = (values.sizes ?? '10,100,1000').split(',').map(Number);
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string' },
+    'model-hosts': { type: 'string' },
+    peer: { type: 'string' },
+    'peer-hosts': { type: 'string' },
+    'peer-forks': { type: 'string' },
+    latency: { type: 'string' },
+    throttle: { type: 'string' },
+  },
+});
+const sizes = (values.sizes ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0);
+const modelHosts = Number(values['model-hosts'] ?? 10_000);
+if (values.peer !== undefined && values.peer !== 'ansible') throw new Error(`--peer: only "ansible" is known, not ${values.peer}`);
+const peerHosts = values.peer ? Number(values['peer-hosts'] ?? 50) : 0;
+const peerForks = Number(values['peer-forks'] ?? 10);
 const latencyMs = Number(values.latency ?? 25);
 const throttlePct = Number(values.throttle ?? 5);
-const os = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
+const EC2_OS = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
+/** The lab's parallel host processes (directory hosts). */
+const SLOTS = 64;
+/** The lab inventory's rollout (packages/lab/inventories/lab.yaml): one canary, verified, then the rest at 50 %. */
+const CONCURRENCY = 0.5;
 
 type Calls = Record<string, number>;
 const diff = (a: Calls, b: Calls): Calls => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
 const sum = (c: Calls): number => Object.values(c).reduce((s, n) => s + n, 0);
 const ssmOnly = (c: Calls): Calls => Object.fromEntries(Object.entries(c).filter(([k]) => !k.startsWith('ec2:')));
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
-function inventoryFor(lab: { stnsEndpoint: string; region: string }): string {
-  const file = path.join(benchDir, `.lab-${process.pid}.yaml`);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, labInventoryYaml({ ...lab, rollout: { canary: 1, max_concurrency: '10%', max_errors: '5%' }}));
-  return file;
-}
-
-const quietIo = { out: (): void => undefined, err: (): void => undefined };
-
-interface Phase {
-  wallS: number;
+interface Phase extends CliRun {
   calls: Calls;
   ssmCallsPerHost: number;
-  /** Host-seconds of scripts the lab ran in this phase. */
+  /** Host-seconds of scripts the lab ran in this run (wall time per script, summed). */
   hostSeconds: number;
   lowerBoundS: number;
   ratio: number;
+  /** CPU ms of the controller process per host. */
+  cpuMsPerHost: number;
+  /** CPU seconds of the lab (the bench's own process) meanwhile: API, and spawning the host scripts. */
+  labCpuS: number;
+  timeline: PhaseSpan[];
 }
 
 /**
- * The lower bound of a phase: the API round trips that must happen one after another (each costing the
- * latency, stretched by the throttled share that has to be retried), plus the host work spread over the
- * parallelism allowed (the lab's process slots, and apply's max_concurrency).
+ * The lower bound of a run: the API round trips that must happen one after another (each costing the latency,
+ * stretched by the throttled share that has to be retried), plus the host work spread over the parallelism
+ * allowed (the lab's process slots, and apply's max_concurrency). On this machine the host work is CPU-bound:
+ * host-seconds over the slots is then about the scripts' CPU seconds over the machine's CPUs.
  */
 function lowerBound(chainCalls: number, hostSeconds: number, parallel: number): number {
   const perCallS = latencyMs / 1000 / (1 - throttlePct / 100);
   return chainCalls * perCallS + hostSeconds / Math.max(1, parallel);
 }
 
-const SLOTS = 64;
+function inventoryFor(lab: Lab): string {
+  const file = path.join(benchDir, `.lab-${process.pid}.yaml`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, labInventoryYaml({ stnsEndpoint: lab.stnsEndpoint, region: lab.region }));
+  return file;
+}
 
-async function fleet(n: number): Promise<Record<string, unknown>> {
-  const lab = await startLab({ hosts: n, os, seed: `bench-${n}`, latencyMs, faults: `throttle=${throttlePct}%`, maxHostProcesses: SLOTS, deliveryTimeoutMs: 600_000, executionTimeoutMs: 600_000 });
-  Object.assign(process.env, lab.env, { STNS_FLEET_POLL_MS: '1000', STNS_FLEET_MAX_POLL_MS: '5000' });
+async function measure(lab: Lab, args: string[], hosts: number, chainCalls: number, parallel: number): Promise<Phase> {
+  const before = lab.stats();
+  const labCpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  const run = await runCli(args, lab.env);
+  const t1 = Date.now();
+  const labCpu = process.cpuUsage(labCpu0);
+  const after = lab.stats();
+  if (run.exitCode !== 0) process.stderr.write(`bench: stns-fleet ${args[0]} exited ${run.exitCode}: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}\n`);
+  const calls = diff(before.calls, after.calls);
+  const hostSeconds = after.hostSeconds - before.hostSeconds;
+  const lb = lowerBound(chainCalls, hostSeconds, parallel);
+  return {
+    ...run,
+    calls,
+    ssmCallsPerHost: round(sum(ssmOnly(calls)) / hosts, 3),
+    hostSeconds: round(hostSeconds),
+    lowerBoundS: round(lb),
+    ratio: round(run.wallS / lb, 2),
+    cpuMsPerHost: round((run.cpuS * 1000) / hosts, 3),
+    labCpuS: round((labCpu.user + labCpu.system) / 1e6),
+    timeline: timeline(lab.commandHistory(), t0, t1),
+  };
+}
+
+interface FleetResult {
+  hosts: number;
+  kind: 'directory' | 'model';
+  os: string[];
+  apply: Phase;
+  plan: Phase;
+  distinctStates: number;
+  throttled: number;
+}
+
+/** `apply` on fresh hosts (planning and seal keys included, as a user runs it), then `plan` with nothing to do. */
+async function fleet(n: number, kind: 'directory' | 'model', os: string[]): Promise<FleetResult> {
+  process.stderr.write(`bench: ${n} ${kind} hosts (${os.join(', ')}; latency ${latencyMs} ms, ${throttlePct}% of calls throttled)…\n`);
+  const o: StartLabOptions & { modelHosts?: boolean } = {
+    hosts: n,
+    pis: 0,
+    os,
+    seed: `bench-${kind}-${n}`,
+    latencyMs,
+    faults: `throttle=${throttlePct}%`,
+    maxHostProcesses: SLOTS,
+    deliveryTimeoutMs: 600_000,
+    executionTimeoutMs: 600_000,
+    ...(kind === 'model' ? { modelHosts: true } : {}),
+  };
+  const lab = await startLab(o);
   const inv = inventoryFor(lab);
   try {
-    const phase = async (what: () => Promise<number>, chainCalls: number, parallel: number): Promise<Phase> => {
-      const before = lab.stats();
-      const t0 = performance.now();
-      await what();
-      const wallS = (performance.now() - t0) / 1000;
-      const after = lab.stats();
-      const calls = diff(before.calls, after.calls);
-      const hostSeconds = after.hostSeconds - before.hostSeconds;
-      const lb = lowerBound(chainCalls, hostSeconds, parallel);
-      return { wallS: round(wallS), calls, ssmCallsPerHost: round(sum(ssmOnly(calls)) / n, 3), hostSeconds: round(hostSeconds), lowerBoundS: round(lb), ratio: round(wallS / lb, 2) };
-    };
-    // plan: discovery (EC2 then SSM) → GetParameter → SendCommand → ListCommandInvocations → GetCommandInvocation.
-    const plan = await phase(() => planCommand({ inventory: inv, quiet: true }, sdkTransport, quietIo), 6, Math.min(SLOTS, n));
-    // apply: the same, then canary (send, poll), verify (send, poll), the rest (send, poll).
-    const concurrency = Math.max(1, Math.ceil(n / 10));
-    const apply = await phase(() => applyCommand({ inventory: inv, yes: true, quiet: true }, sdkTransport, quietIo), 12, Math.min(SLOTS, concurrency));
-    const s = lab.stats();
-    return { hosts: n, distinctStates: plan.calls['GetCommandInvocation'] ?? 0, plan, apply, hostCommands: s.hostCommands, throttled: s.throttled };
+    const parallel = Math.min(SLOTS, n);
+    // apply: discovery (EC2, SSM, the token parameter), facts (send, list, read one per state), then canary
+    // (send, poll), its verify (send, poll), the rest (send, poll).
+    const apply = await measure(lab, ['apply', '-i', inv, '--yes', '--quiet'], n, 12, Math.min(parallel, Math.max(1, Math.floor(n * CONCURRENCY))));
+    // plan: discovery → GetParameter → SendCommand → ListCommands → ListCommandInvocations → GetCommandInvocation.
+    const plan = await measure(lab, ['plan', '-i', inv, '--quiet'], n, 6, parallel);
+    return { hosts: n, kind, os, apply, plan, distinctStates: plan.calls['GetCommandInvocation'] ?? 0, throttled: lab.stats().throttled };
   } finally {
     await lab.stop();
+    rmSync(inv, { force: true });
   }
 }
 
@@ -99,45 +161,50 @@ function gitHead(): string {
   }
 }
 
-function round(x: number, d = 2): number {
-  return Math.round(x * 10 ** d) / 10 ** d;
-}
-
-async function startup(): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
-    await new Promise((resolve) => spawn(process.execPath, [cliMain, '--help'], { stdio: 'ignore' }).on('close', resolve));
-    times.push(performance.now() - t0);
-  }
-  return round(times.sort((a, b) => a - b)[3]!, 1);
-}
-
-interface Fleet {
-  hosts: number;
-  distinctStates: number;
-  plan: Phase;
-  apply: Phase;
-}
-
-const fleets: Fleet[] = [];
-const helpStartupMs = await startup();
+const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memGiB: round(os.totalmem() / 2 ** 30, 1), loadAtStart: os.loadavg().map((l) => round(l)) };
+const startup = await startupMs();
 const render10k = await benchRender(10_000);
-for (const n of sizes) {
-  process.stderr.write(`bench: a lab of ${n} hosts (latency ${latencyMs} ms, ${throttlePct}% of calls throttled)…\n`);
-  fleets.push((await fleet(n)) as unknown as Fleet);
+const fleets: FleetResult[] = [];
+let peer: { stnsFleet: FleetResult; ansible: PeerRun } | undefined;
+if (peerHosts > 0) {
+  const stnsFleet = await fleet(peerHosts, 'directory', ['debian-12']);
+  process.stderr.write(`bench: the Ansible peer on ${peerHosts} stock Debian 12 hosts (forks ${peerForks})…\n`);
+  peer = { stnsFleet, ansible: await runAnsiblePeer(peerHosts, peerForks) };
 }
-rmSync(path.join(benchDir, `.lab-${process.pid}.yaml`), { force: true });
-const results = { date: new Date().toISOString(), commit: gitHead(), node: process.version, latencyMs, throttlePct, helpStartupMs, render10k, fleets };
+for (const n of sizes) fleets.push(await fleet(n, 'directory', EC2_OS));
+if (modelHosts > 0) fleets.push(await fleet(modelHosts, 'model', EC2_OS));
+const loadAtEnd = os.loadavg().map((l) => round(l));
+
+const results = { date: new Date().toISOString(), commit: gitHead(), node: process.version, machine: { ...machine, loadAtEnd }, latencyMs, throttlePct, startup, render10k, peer, fleets };
 mkdirSync(benchDir, { recursive: true });
 writeFileSync(path.join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
-const row = (c: string[]): string => c.map((x, i) => (i === 0 ? x.padEnd(6) : x.padStart(11))).join(' ');
-console.log(`\nstns-fleet bench (${results.date}, ${results.commit}, Node ${process.version}); per-call latency ${latencyMs} ms, ${throttlePct}% of API calls throttled`);
-console.log(row(['hosts', 'states', 'plan s', 'plan LB s', 'plan ×LB', 'apply s', 'apply LB s', 'apply ×LB', 'SSM/host']));
-for (const f of fleets) {
-  console.log(row([String(f.hosts), String(f.distinctStates), String(f.plan.wallS), String(f.plan.lowerBoundS), `${f.plan.ratio}×`, String(f.apply.wallS), String(f.apply.lowerBoundS), `${f.apply.ratio}×`, String(f.apply.ssmCallsPerHost)]));
+const row = (c: (string | number)[]): string => c.map((x, i) => (i === 0 ? String(x).padEnd(9) : String(x).padStart(10))).join(' ');
+const print = (s = ''): void => void process.stdout.write(`${s}\n`);
+print(`\nstns-fleet bench (${results.date}, ${results.commit}, Node ${process.version}; ${machine.cpus} CPUs ${machine.model}, load ${machine.loadAtStart.join(' ')} → ${loadAtEnd.join(' ')})`);
+print(`per-call latency ${latencyMs} ms, ${throttlePct}% of API calls throttled; the CLI in its own process, as a user runs it`);
+if (peer) {
+  const a = peer.ansible;
+  const s = peer.stnsFleet;
+  print(`\nAgainst Ansible, ${peerHosts} Debian 12 hosts:`);
+  if ('skipped' in a) print(`  the peer was not run: ${a.skipped}`);
+  else {
+    print(`  converge fresh hosts: stns-fleet apply ${s.apply.wallS} s, Ansible first run ${a.firstS} s: ${round(a.firstS / s.apply.wallS, 1)}× faster (goal ≥ 8×)`);
+    print(`  nothing to do:        stns-fleet plan  ${s.plan.wallS} s, Ansible second run ${a.secondS} s: ${round(a.secondS / s.plan.wallS, 1)}× faster (goal ≥ 15×)`);
+  }
 }
-for (const f of fleets) console.log(`  ${f.hosts} hosts, apply calls: ${Object.entries(f.apply.calls).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-console.log(`stns-fleet --help start-up: ${helpStartupMs} ms (median of 7); render of ${render10k.hosts} hosts: ${render10k.seconds} s (${render10k.perHostMs} ms/host)`);
-console.log('Targets: at 1000 hosts, apply SSM calls per host ≤ 0.2 and apply within 2× of the lower bound. Written to packages/lab/bench/results.json.');
+print('');
+print(row(['hosts', 'kind', 'apply s', 'apply ×LB', 'apply CPU', 'plan s', 'plan ×LB', 'plan CPU', 'SSM/h ap', 'SSM/h pl', 'RSS MB']));
+for (const f of [...(peer ? [peer.stnsFleet] : []), ...fleets]) {
+  print(row([f.hosts, f.kind, f.apply.wallS, `${f.apply.ratio}×`, `${f.apply.cpuMsPerHost} ms/h`, f.plan.wallS, `${f.plan.ratio}×`, `${f.plan.cpuMsPerHost} ms/h`, f.apply.ssmCallsPerHost, f.plan.ssmCallsPerHost, Math.max(f.apply.peakRssMb, f.plan.peakRssMb)]));
+}
+print('\nWhere the time went (phase: hosts, first send → last script end (slowest host), then the gap before the next phase):');
+for (const f of [...(peer ? [peer.stnsFleet] : []), ...fleets]) {
+  for (const [what, p] of [['apply', f.apply], ['plan', f.plan]] as const) {
+    const spans = p.timeline.map((t) => `${t.phase} ${t.hosts}h ${t.spanS}s (${t.slowestHostS}) +${t.gapAfterS}`).join(' → ');
+    const first = p.timeline[0]?.startS ?? 0;
+    print(`  ${f.hosts} ${f.kind} ${what} ${p.wallS} s: start ${first} s → ${spans}; controller CPU ${p.cpuS} s, lab CPU ${p.labCpuS} s`);
+  }
+}
+print(`\nstns-fleet --help: ${startup.help} ms, node -e 0: ${startup.node} ms (${round(startup.help / startup.node, 1)}×, goal ≤ 3×); render (the plan stage) of ${render10k.hosts} hosts in ${render10k.distinctStates} distinct states: ${render10k.seconds} s (goal < 1 s), one state alone ${render10k.perStateMs} ms`);
+print('Goals at 1000 hosts: apply ≤ 1.5× and plan ≤ 2× the lower bound, ≤ 0.15 / 0.1 SSM calls per host; model hosts: ≤ 2 ms controller CPU per host, peak RSS ≤ 500 MB. Written to packages/lab/bench/results.json.');

@@ -106,6 +106,9 @@ export interface KeptInvocation {
   stderr: string;
   /** ListCommandInvocations' CommandPlugins[0].Output (2,500 characters, the agent's format). */
   pluginOutput: string;
+  /** When the node started and ended the script (unset: it never ran, or has not ended). */
+  startedAt?: Date;
+  endedAt?: Date;
 }
 
 /** Every command SendCommand accepted, oldest first, with what SSM keeps of each invocation's output (cut as
@@ -126,6 +129,8 @@ export function keptCommands(s: LabState): KeptCommand[] {
         stdout: ended ? contentOf(i.stdout, STDOUT_MAX) : '',
         stderr: ended ? contentOf(i.stderr, STDERR_MAX) : '',
         pluginOutput: ended ? pluginOutput(i.stdout, i.stderr) : '',
+        ...(i.startedAt ? { startedAt: i.startedAt } : {}),
+        ...(ended && i.endedAt ? { endedAt: i.endedAt } : {}),
       };
     }),
   }));

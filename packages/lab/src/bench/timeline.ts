@@ -1,0 +1,54 @@
+// Where a command's wall time went, read off the lab's command history: the phases one after another (facts,
+// apply batches, verify), each from its first SendCommand to the end of its last host script, the slowest
+// host of each, and the gap before the next phase (or the end of the run): the controller noticing the end
+// (polling interval, reading results) and its own work in between. For `npm run bench`.
+import type { KeptCommand } from '../lab-api.js';
+
+export interface PhaseSpan {
+  /** facts, apply, verify, …: the command's comment without "stns-fleet" and the mark. */
+  phase: string;
+  commands: number;
+  hosts: number;
+  /** Seconds from the run's start. */
+  startS: number;
+  /** First SendCommand → last script end. */
+  spanS: number;
+  /** The longest one host's script ran. */
+  slowestHostS: number;
+  /** Last script end → the next phase's first SendCommand (or the run's end). */
+  gapAfterS: number;
+}
+
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** "stns-fleet apply web#1 sf:0123…" → "apply". */
+function phaseOf(comment: string): string {
+  return comment.replace(/^stns-fleet /, '').replace(/ sf:[0-9a-f]+$/, '').split(/[ (]/)[0] || comment;
+}
+
+/** The phases of the commands sent between `startMs` and `endMs` (epoch ms), in order. */
+export function timeline(history: KeptCommand[], startMs: number, endMs: number): PhaseSpan[] {
+  const cmds = history.filter((c) => c.requestedAt.getTime() >= startMs && c.requestedAt.getTime() <= endMs).sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());
+  const groups: { phase: string; cmds: KeptCommand[] }[] = [];
+  for (const c of cmds) {
+    const phase = phaseOf(c.comment);
+    const last = groups.at(-1);
+    if (last?.phase === phase) last.cmds.push(c);
+    else groups.push({ phase, cmds: [c] });
+  }
+  return groups.map((g, i) => {
+    const first = g.cmds[0]!.requestedAt.getTime();
+    let lastEnd = first;
+    let slowest = 0;
+    let hosts = 0;
+    for (const c of g.cmds) {
+      for (const inv of c.invocations) {
+        hosts++;
+        if (inv.endedAt) lastEnd = Math.max(lastEnd, inv.endedAt.getTime());
+        if (inv.startedAt && inv.endedAt) slowest = Math.max(slowest, inv.endedAt.getTime() - inv.startedAt.getTime());
+      }
+    }
+    const next = groups[i + 1]?.cmds[0]!.requestedAt.getTime() ?? endMs;
+    return { phase: g.phase, commands: g.cmds.length, hosts, startS: r2((first - startMs) / 1000), spanS: r2((lastEnd - first) / 1000), slowestHostS: r2(slowest / 1000), gapAfterS: r2(Math.max(0, next - lastEnd) / 1000) };
+  });
+}
