@@ -4,11 +4,11 @@
 // (systemd-run when systemd runs, else setsid/nohup) because stopping the agent ends this very command.
 //
 // The activation code never travels in clear: the parameters (code, activation ID, region) are gzip +
-// AES-256-CBC under a fresh run key, and the run key is wrapped (RSA-OAEP) to each seal key seen for the
+// AES-256-CBC under a fresh run key, and the run key is wrapped (ECDH or RSA-OAEP) to each seal key seen for the
 // boards behind that ID — exactly how the auth token travels (src/host-script/seal.ts). Boards cloned from one
 // image share a seal key; boards whose keys differ each find their own copy by fingerprint.
 import { shq } from '../host-script/shq.js';
-import { newRunKey, sealContent, sealFingerprint, wrapRunKey, type RunKey } from '../host-script/seal.js';
+import { newRunKey, sealContent, sealTable, type RunKey } from '../host-script/seal.js';
 import { MANAGED_NODE_ID_RE, REGION_RE } from '../inventory/patterns.js';
 import type { Templates } from '../render/templates.js';
 
@@ -60,7 +60,7 @@ export function reregisterScript(t: Templates, o: ReregisterOptions, p: Activati
     `SF_NEW_MACHINE_ID=${o.newMachineId ? 1 : 0}`,
     `SF_NEW_HOST_KEYS=${o.newHostKeys ? 1 : 0}`,
     `SF_DELAY=${delay}`,
-    ...[...new Set(o.recipients)].map((pub) => `sf_seal ${sealFingerprint(pub)} ${wrapRunKey(runKey, pub)}`),
+    ...sealTable(runKey, o.recipients),
     "sf_params <<'SF_EOF'",
     lines76(sealContent(Buffer.from(paramsText(p)), runKey).toString('base64')),
     'SF_EOF',

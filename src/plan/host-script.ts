@@ -10,7 +10,7 @@ import { materialize, secretsIn, type SecretValues } from '../render/secrets.js'
 import type { Templates } from '../render/templates.js';
 import { shq } from '../host-script/shq.js';
 import { redactorData } from '../host-script/redactor-data.js';
-import { sealContent, sealedDigest, sealFingerprint, wrapRunKey, type RunKey } from '../host-script/seal.js';
+import { sealContent, sealedDigest, sealTable, type RunKey } from '../host-script/seal.js';
 
 const CONVERGE_LIB = 'host/converge.sh';
 const SAFE_PATH = /^\/[A-Za-z0-9_.@+/-]+$/;
@@ -69,7 +69,7 @@ export function generateHostScript(plan: HostPlan, t: Templates, secrets: Secret
 export function finishHostScript(draft: ScriptDraft, s: ScriptSecrets): string {
   let text = draft.text.replace(
     SEAL_TABLE,
-    s.kind === 'sealed' ? s.recipients.map((pub) => `sf_seal ${sealFingerprint(pub)} ${wrapRunKey(s.runKey, pub)}`).join('\n') : '',
+    s.kind === 'sealed' ? sealTable(s.runKey, s.recipients).join('\n') : '',
   );
   draft.sealed.forEach((content, i) => {
     const bytes = materialize(content, s.values);

@@ -110,13 +110,33 @@ for k in "$R/etc/ssh/ssh_host_ed25519_key.pub" "$R"/etc/ssh/ssh_host_*_key.pub; 
 done
 
 D="$R/var/lib/stns-fleet"
+# The seal key, made as templates/host/facts.sh makes it: X25519, else P-256 (OpenSSL 1.0.2); its first line
+# says its kind, id and public half. A key made before (RSA, no such line) is kept, and asked with openssl.
 seal=none
 if command -v openssl >/dev/null 2>&1 && mkdir -p "$D" 2>/dev/null; then
 	if [ ! -s "$D/seal.key" ]; then
-		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$D/seal.key.new" 2>/dev/null &&
-			mv -f "$D/seal.key.new" "$D/seal.key"
+		sk_new="$D/seal.key.new"
+		if openssl genpkey -algorithm X25519 -out "$sk_new.pem" 2>/dev/null; then
+			sk_kind=x25519
+		elif openssl ecparam -name prime256v1 -genkey -noout -out "$sk_new.pem" 2>/dev/null; then
+			sk_kind=p256
+		else
+			sk_kind=""
+		fi
+		if [ -n "$sk_kind" ] && openssl pkey -in "$sk_new.pem" -pubout -outform DER -out "$sk_new.der" 2>/dev/null; then
+			sk_pub=$(base64 <"$sk_new.der" | tr -d '\n')
+			sk_id=$(sha256sum <"$sk_new.der")
+			sk_id=${sk_id%"${sk_id#????????????????}"}
+			[ -n "$sk_pub" ] && { printf 'stns-fleet-seal %s %s %s\n' "$sk_kind" "$sk_id" "$sk_pub" && cat "$sk_new.pem"; } >"$sk_new" &&
+				mv -f "$sk_new" "$D/seal.key"
+		fi
+		rm -f "$sk_new" "$sk_new.pem" "$sk_new.der"
 	fi
-	seal=$(openssl pkey -in "$D/seal.key" -pubout -outform DER 2>/dev/null | base64 | tr -d '\n')
+	if IFS=' ' read -r sk_tag _ _ sk_pub <"$D/seal.key" 2>/dev/null && [ "$sk_tag" = stns-fleet-seal ]; then
+		seal=$sk_pub
+	else
+		seal=$(openssl pkey -in "$D/seal.key" -pubout -outform DER 2>/dev/null | base64 | tr -d '\n')
+	fi
 	[ -n "$seal" ] || seal=none
 fi
 printf 'seal %s\n' "$seal"

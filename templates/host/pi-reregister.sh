@@ -80,14 +80,69 @@ sf_serial() {
 	printf '%s' "$s"
 }
 
-# --- the sealed parameters (as templates/host/converge.sh opens the auth token) ----------------------------
-sf_seal() { # fingerprint wrapped-key: one recipient of the run key; keep ours
-	if [ -z "$SF_SEAL_MINE" ]; then
+# --- the sealed parameters (as templates/host/converge.sh opens the auth token; the same functions) ---------
+SF_SEAL_KIND=""
+SF_SEAL_PUB=""
+SF_SEAL_EPH=""
+SF_SEAL_PEM=""
+SF_SEAL_IV=""
+SF_SEAL_NOTHING=cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e
+SF_SEAL_PEER="$D/pi-reregister.$$.peer"
+sf_seal_mine() { # who we are: a key made with the ECDH seal says so in its first line; an older (RSA) one, openssl
+	[ -z "$SF_SEAL_MINE" ] || return 0
+	if IFS=' ' read -r sf_sl_tag SF_SEAL_KIND SF_SEAL_MINE SF_SEAL_PUB <"$D/seal.key" 2>/dev/null && [ "$sf_sl_tag" = stns-fleet-seal ]; then
+		:
+	else
+		SF_SEAL_KIND=rsa
+		SF_SEAL_PUB=""
 		SF_SEAL_MINE=$(openssl pkey -in "$D/seal.key" -pubout -outform DER 2>/dev/null | sha256sum | cut -c1-16)
-		[ -n "$SF_SEAL_MINE" ] || SF_SEAL_MINE=none
 	fi
+	[ -n "$SF_SEAL_MINE" ] || SF_SEAL_MINE=none
+}
+sf_seal() { # fingerprint wrapped-key: one RSA-OAEP recipient of the run key; keep ours
+	sf_seal_mine
 	[ "$1" = "$SF_SEAL_MINE" ] || return 0
 	SF_SEAL_KEY=$(printf '%s\n' "$2" | base64 -d | openssl pkeyutl -decrypt -inkey "$D/seal.key" -pkeyopt rsa_padding_mode:oaep 2>/dev/null | od -An -v -tx1 | tr -d ' \n')
+}
+sf_seal_iv() { SF_SEAL_IV=$1; }
+sf_seal_peer() { # kind pem-line...: the run's ephemeral public key for seal keys of that kind
+	sf_seal_mine
+	[ "$1" = "$SF_SEAL_KIND" ] || return 0
+	shift
+	SF_SEAL_EPH=""
+	SF_SEAL_PEM=""
+	for sf_sl_line; do
+		SF_SEAL_EPH=$SF_SEAL_EPH$sf_sl_line
+		SF_SEAL_PEM="$SF_SEAL_PEM$sf_sl_line
+"
+	done
+}
+sf_seal_ecdh() { # fingerprint wrapped-hex: one ECDH recipient of the run key; keep ours (src/host-script/seal-ecdh.ts)
+	sf_seal_mine
+	[ "$1" = "$SF_SEAL_MINE" ] && [ -n "$SF_SEAL_EPH" ] && [ ${#SF_SEAL_IV} -eq 32 ] && [ ${#2} -eq 128 ] || return 0
+	case "$2$SF_SEAL_IV" in *[!0-9a-f]*) return 0 ;; esac
+	printf -- '-----BEGIN PUBLIC KEY-----\n%s-----END PUBLIC KEY-----\n' "$SF_SEAL_PEM" >"$SF_SEAL_PEER" || return 0
+	# -derive, then -inkey, then -peerkey: early OpenSSL 1.0.2 releases set the key up as they parse them
+	sf_sl_ks=$({ openssl pkeyutl -derive -inkey "$D/seal.key" -peerkey "$SF_SEAL_PEER" 2>/dev/null &&
+		printf 'stns-fleet-seal %s %s' "$SF_SEAL_EPH" "$SF_SEAL_PUB"; } | sha512sum)
+	rm -f "$SF_SEAL_PEER"
+	sf_sl_ks=${sf_sl_ks%% *}
+	[ ${#sf_sl_ks} -eq 128 ] && [ "$sf_sl_ks" != "$SF_SEAL_NOTHING" ] || return 0
+	SF_SEAL_KEY=$(sf_seal_xor "$2" "$sf_sl_ks")
+}
+sf_seal_xor() { # a b (128 hex digits each) → a XOR b, the run's IV after its first half: key ‖ IV ‖ MAC key
+	sf_sl_a=$1
+	sf_sl_b=$2
+	sf_sl_n=0
+	while [ -n "$sf_sl_a" ]; do # 16 bits at a time: shell arithmetic is only sure to be 32-bit
+		sf_sl_ra=${sf_sl_a#????}
+		sf_sl_rb=${sf_sl_b#????}
+		printf '%04x' $((0x${sf_sl_a%"$sf_sl_ra"} ^ 0x${sf_sl_b%"$sf_sl_rb"}))
+		sf_sl_a=$sf_sl_ra
+		sf_sl_b=$sf_sl_rb
+		sf_sl_n=$((sf_sl_n + 1))
+		[ "$sf_sl_n" != 16 ] || printf '%s' "$SF_SEAL_IV"
+	done
 }
 
 sf_params() { SF_PARAMS=$(cat); }
@@ -138,7 +193,7 @@ sf_agent() { # stop|start the agent's service (nothing under STNS_FLEET_ROOT or 
 sf_check() {
 	SF_SERIAL=$(sf_serial)
 	if [ -z "$R" ] && [ "$(id -u)" != 0 ]; then sf_refuse 20 preflight "must run as root"; fi
-	for tool in openssl base64 gzip od sed awk; do
+	for tool in openssl base64 gzip od sed awk sha512sum; do
 		command -v "$tool" >/dev/null 2>&1 || sf_refuse 20 preflight "required tool missing: $tool"
 	done
 	sf_agent_bin >/dev/null || sf_refuse 20 preflight "amazon-ssm-agent not found"
