@@ -28,8 +28,11 @@ export interface HostState {
   snapshot: HostSnapshot;
 }
 
-const HEADER = /^STNS_FLEET_FACTS v1 ([0-9a-f]{64}) (\S+)$/m;
+const HEADER = /^STNS_FLEET_FACTS v2 ([0-9a-f]{64}) (\S+)$/m;
 const SECRET_LINE = 'STNS_FLEET_SECRET ';
+/** Then the byte count of every listed file, in order; the base64 lines after it are the gzip members of all of them. */
+const CONTENT = 'STNS_FLEET_CONTENT';
+const END = 'STNS_FLEET_END ';
 
 export function parseFactsHeader(output: string): FactsHeader | undefined {
   const m = HEADER.exec(output);
@@ -58,37 +61,55 @@ export function parseFacts(output: string): HostState | { error: string } {
   const body: string[] = [];
   let i = 1;
   while (i < lines.length && lines[i]!.startsWith(SECRET_LINE)) i++;
-  for (; i < lines.length && !lines[i]!.startsWith('STNS_FLEET_CONTENT ') && !lines[i]!.startsWith('STNS_FLEET_END '); i++) body.push(lines[i]!);
+  const bodyEnds = (l: string): boolean => l === CONTENT || l.startsWith(`${CONTENT} `) || l.startsWith(END);
+  for (; i < lines.length && !bodyEnds(lines[i]!); i++) body.push(lines[i]!);
   const digest = createHash('sha256').update(body.map((l) => `${l}\n`).join('')).digest('hex');
   if (digest !== header.digest) return { error: 'the facts body does not match its digest' };
 
   let machine = '';
   const packages: Record<string, boolean> = {};
   const probes = new Set<string>();
-  const listed = new Map<string, string>();
+  /** [path, sha256] per file line, in order (the CONTENT sizes follow it). */
+  const listed: [string, string][] = [];
   for (const l of body) {
     const [kind, a = '', b = ''] = l.split(' ');
     if (kind === 'arch') machine = l.slice(5);
     else if (kind === 'pkg') packages[a] = b === '1';
     else if (kind === 'probe') probes.add(l.slice(6));
-    else if (kind === 'file') listed.set(l.slice(5 + 65), a);
+    else if (kind === 'file') listed.push([l.slice(5 + 65), a]);
   }
-  const files = new Map<string, Buffer>();
-  for (; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (!l.startsWith('STNS_FLEET_CONTENT ')) continue;
-    const path = l.slice('STNS_FLEET_CONTENT '.length);
-    let bytes: Buffer;
-    try {
-      bytes = gunzipSync(Buffer.from(lines[i + 1] ?? '', 'base64'));
-    } catch {
-      return { error: `the content of ${path} cannot be decoded` };
-    }
-    if (createHash('sha256').update(bytes).digest('hex') !== listed.get(path)) return { error: `the content of ${path} does not match its sha256` };
-    files.set(path, bytes);
-    i++;
-  }
-  for (const p of listed.keys()) if (!files.has(p)) return { error: `no content for ${p}` };
+  const files = splitContent(lines, i, listed);
+  if ('error' in files) return files;
   // fullSha marks the snapshot as the facts' view (secret-bearing files redacted); plan fills it per host.
   return { digest: header.digest, arch: archOf(machine), machine, packages, probes, snapshot: { files, fullSha: new Map() } };
+}
+
+/** The CONTENT block from line `i` on: every listed file's bytes, each checked against its sha256. */
+function splitContent(lines: string[], i: number, listed: [string, string][]): Map<string, Buffer> | { error: string } {
+  const files = new Map<string, Buffer>();
+  if (listed.length === 0) return files;
+  const head = lines[i] ?? '';
+  if (!head.startsWith(CONTENT)) return { error: `no content for ${listed[0]![0]}` };
+  const sizes = head.slice(CONTENT.length).split(' ').filter((w) => w !== '');
+  if (!sizes.every((w) => /^[0-9]+$/.test(w))) return { error: 'the content sizes are malformed' };
+  const b64: string[] = [];
+  for (i++; i < lines.length && !lines[i]!.startsWith(END); i++) b64.push(lines[i]!);
+  let all: Buffer;
+  try {
+    if (b64.length === 0) throw new Error('no content lines');
+    all = gunzipSync(Buffer.from(b64.join(''), 'base64'));
+  } catch {
+    return { error: 'the file contents cannot be decoded' };
+  }
+  let at = 0;
+  for (const [k, [path, sha]] of listed.entries()) {
+    const size = sizes[k];
+    if (size === undefined) return { error: `no content for ${path}` };
+    const bytes = all.subarray(at, at + Number(size));
+    at += Number(size);
+    if (createHash('sha256').update(bytes).digest('hex') !== sha) return { error: `the content of ${path} does not match its sha256` };
+    files.set(path, Buffer.from(bytes));
+  }
+  if (sizes.length !== listed.length || at !== all.length) return { error: 'the content does not match the files listed' };
+  return files;
 }

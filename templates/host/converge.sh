@@ -55,8 +55,10 @@ sf_line() { printf 'STNS_FLEET_%s\n' "$*"; }
 # shellcheck disable=SC2317 # called from the traps below
 sf_cleanup() { # every exit: no temp file beside a target, no work directory (decrypted payloads), no lock
 	sf_drop_tmp
-	if [ -n "$W" ]; then rm -rf "$W"; fi
-	if [ "$SF_LOCKED" = 1 ]; then rm -rf "$L"; fi
+	set --
+	if [ -n "$W" ]; then set -- "$W"; fi
+	if [ "$SF_LOCKED" = 1 ]; then set -- "$@" "$L"; fi
+	if [ $# -gt 0 ]; then rm -rf "$@"; fi
 }
 
 sf_drop_tmp() { if [ -n "$SF_TMP" ]; then rm -f "$SF_TMP"; SF_TMP=""; fi; }
@@ -102,7 +104,8 @@ sf_phase() { # name: also in the lock, so a run that takes over a dead run's loc
 
 sf_sha() { # path → sha256 or "absent"
 	if [ -f "$1" ]; then
-		sha256sum "$1" | cut -d' ' -f1
+		sf_x=$(sha256sum <"$1")
+		printf '%s\n' "${sf_x%% *}"
 	elif [ -e "$1" ] || [ -L "$1" ]; then
 		echo "not-a-file"
 	else
@@ -110,32 +113,134 @@ sf_sha() { # path → sha256 or "absent"
 	fi
 }
 
+# Every process costs a host 1-2 ms of CPU, and fleets run this at once: files are hashed many at a time.
+SF_NL='
+'
+sf_sums() { # var path ...: each var set as sf_sha would (sha256, "not-a-file" or "absent"), one sha256sum for all
+	sf_files=""
+	sf_odd=1
+	for sf_x; do
+		if [ "$sf_odd" = 1 ]; then sf_odd=0; else sf_odd=1; [ ! -f "$sf_x" ] || sf_files="$sf_files$sf_x$SF_NL"; fi
+	done
+	: >"$W/sums"
+	# shellcheck disable=SC2086 # split at newlines only (a path may hold spaces, never a newline: SAFE_PATH, $R)
+	if [ -n "$sf_files" ]; then (set -f; IFS=$SF_NL; exec sha256sum $sf_files) >"$W/sums" 2>/dev/null; fi
+	# Each line must name its file: one that changed kind meanwhile (gone, or made) puts the lines out of step,
+	# and from there each file is hashed on its own.
+	sf_ok=1
+	while [ $# -gt 1 ]; do
+		sf_h=""
+		if [ "$sf_ok" = 1 ] && [ -f "$2" ]; then
+			IFS= read -r sf_l <&3 || sf_l=""
+			sf_h=${sf_l%%  *}
+			if [ "$sf_l" != "$sf_h  $2" ] || [ ${#sf_h} != 64 ]; then sf_ok=0; sf_h=""; fi
+		fi
+		[ -n "$sf_h" ] || sf_h=$(sf_sha "$2")
+		eval "$1=\$sf_h"
+		shift 2
+	done 3<"$W/sums"
+}
+
+sf_stats() { # var path ...: each var set to its path's "mode uid gid" (stat), "" where it has none; one stat
+	sf_files=""
+	sf_odd=1
+	for sf_x; do
+		if [ "$sf_odd" = 1 ]; then sf_odd=0; else sf_odd=1; [ ! -f "$sf_x" ] || sf_files="$sf_files$sf_x$SF_NL"; fi
+	done
+	: >"$W/stats"
+	# shellcheck disable=SC2086 # split at newlines only
+	if [ -n "$sf_files" ]; then (set -f; IFS=$SF_NL; exec stat -c '%a %u %g %n' $sf_files) >"$W/stats" 2>/dev/null; fi
+	sf_ok=1
+	while [ $# -gt 1 ]; do
+		sf_h=""
+		if [ "$sf_ok" = 1 ] && [ -f "$2" ]; then
+			IFS= read -r sf_l <&3 || sf_l=""
+			if [ "${sf_l#* * * }" = "$2" ]; then sf_h=${sf_l%" $2"}; else sf_ok=0; fi
+		fi
+		eval "$1=\$sf_h"
+		shift 2
+	done 3<"$W/stats"
+}
+
 # --- file registry: one line per file in $W/files: index path mode enforce before after role -----------
 SF_N=0
 sf_file() { # path mode enforce before after role; content: base64 of gzip on stdin ("-" for absent)
 	SF_N=$((SF_N + 1))
 	if [ "$5" != "absent" ]; then
-		base64 -d | gzip -dc >"$W/$SF_N" || sf_end 11 payload "cannot decode the payload of $1"
-	else
-		cat >/dev/null
-	fi
+		# gunzipped later, all at once (sf_unpack)
+		base64 -d >"$W/$SF_N.gz" || sf_end 11 payload "cannot decode the payload of $1"
+	fi # (an absent file's empty here-document is left unread)
 	printf '%s %s %s %s %s %s %s\n' "$SF_N" "$1" "$2" "$3" "$4" "$5" "$6" >>"$W/files"
 }
 
 # --- sealed payloads: files that carry the auth token ------------------------------------------------
 # Such a file travels encrypted (AES-256-CBC) under a key made for this run; the key itself travels once per
-# host, encrypted to that host's own seal key (made by the facts script). SSM command history keeps only
-# ciphertext, and only this host can open its copy.
-SF_SEAL_KEY=""
-SF_SEAL_MINE=""
+# host, wrapped to that host's own seal key (made by the facts script; src/host-script/seal.ts). SSM command
+# history keeps only ciphertext, and only this host can open its copy.
+# (templates/host/pi-reregister.sh has the same functions, for the board's key in $D.)
+SF_SEAL_KEY=""  # key ‖ IV ‖ MAC key, hex
+SF_SEAL_MINE="" # our seal key's id (sha256 of its DER public key, 16 hex), "none" without one
+SF_SEAL_KIND="" # x25519 | p256 | rsa
+SF_SEAL_PUB=""  # our public key, base64 DER (x25519, p256)
+SF_SEAL_EPH=""  # the run's ephemeral public key for our kind, base64 DER
+SF_SEAL_IV=""
+# SHA-512 of nothing: what sf_seal_ecdh hashes when openssl derives nothing
+SF_SEAL_NOTHING=cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e
 # shellcheck disable=SC2317 # used only by scripts that carry sealed files
-sf_seal() { # fingerprint wrapped-key: one recipient of the run key; keep ours
-	if [ -z "$SF_SEAL_MINE" ]; then
-		SF_SEAL_MINE=$(openssl pkey -in "$R/var/lib/stns-fleet/seal.key" -pubout -outform DER 2>/dev/null | sha256sum | cut -c1-16)
-		[ -n "$SF_SEAL_MINE" ] || SF_SEAL_MINE=none
+sf_seal_mine() { # who we are: a key made with the ECDH seal says so in its first line; an older (RSA) one, openssl
+	[ -z "$SF_SEAL_MINE" ] || return 0
+	if IFS=' ' read -r sf_sl_tag SF_SEAL_KIND SF_SEAL_MINE SF_SEAL_PUB <"$D/seal.key" 2>/dev/null && [ "$sf_sl_tag" = stns-fleet-seal ]; then
+		:
+	else
+		SF_SEAL_KIND=rsa
+		SF_SEAL_PUB=""
+		SF_SEAL_MINE=$(openssl pkey -in "$D/seal.key" -pubout -outform DER 2>/dev/null | sha256sum | cut -c1-16)
 	fi
+	[ -n "$SF_SEAL_MINE" ] || SF_SEAL_MINE=none
+}
+# shellcheck disable=SC2317 # as above
+sf_seal() { # fingerprint wrapped-key: one RSA-OAEP recipient of the run key; keep ours
+	sf_seal_mine
 	[ "$1" = "$SF_SEAL_MINE" ] || return 0
-	SF_SEAL_KEY=$(printf '%s\n' "$2" | base64 -d | openssl pkeyutl -decrypt -inkey "$R/var/lib/stns-fleet/seal.key" -pkeyopt rsa_padding_mode:oaep 2>/dev/null | od -An -v -tx1 | tr -d ' \n')
+	SF_SEAL_KEY=$(printf '%s\n' "$2" | base64 -d | openssl pkeyutl -decrypt -inkey "$D/seal.key" -pkeyopt rsa_padding_mode:oaep 2>/dev/null | od -An -v -tx1 | tr -d ' \n')
+}
+# shellcheck disable=SC2317 # as above
+sf_seal_iv() { SF_SEAL_IV=$1; }
+# shellcheck disable=SC2317 # as above
+sf_seal_peer() { # kind pem-line...: the run's ephemeral public key for seal keys of that kind
+	sf_seal_mine
+	[ "$1" = "$SF_SEAL_KIND" ] || return 0
+	shift
+	SF_SEAL_EPH=""
+	for sf_sl_line; do SF_SEAL_EPH=$SF_SEAL_EPH$sf_sl_line; done
+	printf '%s\n' '-----BEGIN PUBLIC KEY-----' "$@" '-----END PUBLIC KEY-----' >"$W/seal.peer"
+}
+# shellcheck disable=SC2317 # as above
+sf_seal_ecdh() { # fingerprint wrapped-hex: one ECDH recipient of the run key; keep ours (src/host-script/seal-ecdh.ts)
+	sf_seal_mine
+	[ "$1" = "$SF_SEAL_MINE" ] && [ -n "$SF_SEAL_EPH" ] && [ ${#SF_SEAL_IV} -eq 32 ] && [ ${#2} -eq 128 ] || return 0
+	case "$2$SF_SEAL_IV" in *[!0-9a-f]*) return 0 ;; esac
+	# -derive, then -inkey, then -peerkey: early OpenSSL 1.0.2 releases set the key up as they parse them
+	sf_sl_ks=$({ openssl pkeyutl -derive -inkey "$D/seal.key" -peerkey "$W/seal.peer" 2>/dev/null &&
+		printf 'stns-fleet-seal %s %s' "$SF_SEAL_EPH" "$SF_SEAL_PUB"; } | sha512sum)
+	sf_sl_ks=${sf_sl_ks%% *}
+	[ ${#sf_sl_ks} -eq 128 ] && [ "$sf_sl_ks" != "$SF_SEAL_NOTHING" ] || return 0
+	SF_SEAL_KEY=$(sf_seal_xor "$2" "$sf_sl_ks")
+}
+# shellcheck disable=SC2317 # as above
+sf_seal_xor() { # a b (128 hex digits each) → a XOR b, the run's IV after its first half: key ‖ IV ‖ MAC key
+	sf_sl_a=$1
+	sf_sl_b=$2
+	sf_sl_n=0
+	while [ -n "$sf_sl_a" ]; do # 16 bits at a time: shell arithmetic is only sure to be 32-bit
+		sf_sl_ra=${sf_sl_a#????}
+		sf_sl_rb=${sf_sl_b#????}
+		printf '%04x' $((0x${sf_sl_a%"$sf_sl_ra"} ^ 0x${sf_sl_b%"$sf_sl_rb"}))
+		sf_sl_a=$sf_sl_ra
+		sf_sl_b=$sf_sl_rb
+		sf_sl_n=$((sf_sl_n + 1))
+		[ "$sf_sl_n" != 16 ] || printf '%s' "$SF_SEAL_IV"
+	done
 }
 
 # shellcheck disable=SC2317 # as above
@@ -144,12 +249,13 @@ sf_sealed_file() { # as sf_file, but the content is base64 of AES-256-CBC(gzip);
 	if [ ${#SF_SEAL_KEY} -ne 160 ]; then
 		sf_end 11 payload "$1 is sealed and this host holds no key for it (its seal key is not the one the plan saw): run plan again"
 	fi
-	k=$(printf '%s' "$SF_SEAL_KEY" | cut -c1-64)
-	iv=$(printf '%s' "$SF_SEAL_KEY" | cut -c65-96)
+	iv=${SF_SEAL_KEY#????????????????????????????????????????????????????????????????}
+	k=${SF_SEAL_KEY%"$iv"}
+	iv=${iv%"${SF_SEAL_KEY#????????????????????????????????????????????????????????????????????????????????????????????????}"}
 	base64 -d | openssl enc -d -aes-256-cbc -K "$k" -iv "$iv" 2>/dev/null | gzip -dc >"$W/$SF_N" ||
 		sf_end 11 payload "cannot open the sealed payload of $1"
 	printf '%s %s %s %s %s %s %s\n' "$SF_N" "$1" "$2" "$3" "$4" "$5" "$6" >>"$W/files"
-	printf '%s\n' "$SF_N" >>"$W/sealed"
+	SF_SEALED="$SF_SEALED$SF_N "
 }
 
 # --- digests the plan's before/after values are compared with ----------------------------------------
@@ -159,13 +265,15 @@ sf_sealed_file() { # as sf_file, but the content is base64 of AES-256-CBC(gzip);
 # shellcheck disable=SC2317 # used only by scripts that carry sealed files
 sf_mac() { # path → HMAC-SHA256 hex, "absent" or "not-a-file"
 	if [ -f "$1" ]; then
-		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf '%s' "$SF_SEAL_KEY" | cut -c97-160)" <"$1" | sed 's/^.*= //'
+		sf_m=$(openssl dgst -sha256 -mac HMAC -macopt "hexkey:${SF_SEAL_KEY#????????????????????????????????????????????????????????????????????????????????????????????????}" <"$1")
+		printf '%s\n' "${sf_m##*= }"
 	else
 		sf_sha "$1"
 	fi
 }
 
-sf_is_sealed() { [ -f "$W/sealed" ] && grep -qx "$1" "$W/sealed"; }
+SF_SEALED=" " # the indexes of the files that travel sealed
+sf_is_sealed() { case "$SF_SEALED" in *" $1 "*) return 0 ;; esac; return 1; }
 
 sf_digest_after() { # index path → what the plan's "after" value is compared with
 	if sf_is_sealed "$1"; then sf_mac "$2"; else sf_sha "$2"; fi
@@ -173,7 +281,8 @@ sf_digest_after() { # index path → what the plan's "after" value is compared w
 
 sf_digest_before() { # index path role → what the plan's "before" value is compared with
 	if [ "$3" = stns-conf ] && [ -f "$2" ]; then
-		SF_KEEP_COMMENTS="$SF_KEEP_COMMENTS" awk "$SF_REDACT_AWK" "$2" | sha256sum | cut -d' ' -f1
+		sf_x=$(SF_KEEP_COMMENTS="$SF_KEEP_COMMENTS" awk "$SF_REDACT_AWK" "$2" | sha256sum)
+		printf '%s\n' "${sf_x%% *}"
 	else
 		sf_sha "$2"
 	fi
@@ -182,14 +291,30 @@ sf_digest_before() { # index path role → what the plan's "before" value is com
 SF_R=0
 sf_repo_file() { # path mode after; content on stdin as for sf_file
 	SF_R=$((SF_R + 1))
-	base64 -d | gzip -dc >"$W/repo$SF_R" || sf_end 11 payload "cannot decode the payload of $1"
+	base64 -d >"$W/repo$SF_R.gz" || sf_end 11 payload "cannot decode the payload of $1"
 	printf '%s %s %s %s\n' "repo$SF_R" "$1" "$2" "$3" >>"$W/repofiles"
+}
+
+sf_unpack() { # registry...: gunzip every payload sf_file and sf_repo_file decoded, with one gzip
+	sf_ul=$*
+	set --
+	for sf_list in $sf_ul; do
+		while read -r i _; do
+			[ ! -f "$W/$i.gz" ] || set -- "$@" "$W/$i.gz"
+		done <"$W/$sf_list"
+	done
+	[ $# -eq 0 ] || gzip -dq "$@" 2>/dev/null
+	for sf_list in $sf_ul; do
+		while read -r i path _; do
+			[ ! -e "$W/$i.gz" ] || sf_end 11 payload "cannot decode the payload of $path"
+		done <"$W/$sf_list"
+	done
 }
 
 # --- targets: where each file really is --------------------------------------------------------------
 # A target that is a symbolic link is written and restored through the link, so the link stays a link.
-sf_resolve() { # absolute path → the path it names in the host, every link followed (an absolute target is
-	# taken inside $R, ".." stops at its /), without $R; fails after SF_MAX_LINKS links
+sf_resolve_to() { # absolute path → sf_done: the path it names in the host, every link followed (an absolute
+	# target is taken inside $R, ".." stops at its /), without $R; fails after SF_MAX_LINKS links
 	sf_done=""
 	sf_todo="$1"
 	sf_hops=0
@@ -212,43 +337,148 @@ sf_resolve() { # absolute path → the path it names in the host, every link fol
 			sf_done="$sf_done/$sf_part"
 		fi
 	done
-	printf '%s\n' "${sf_done:-/}"
+	sf_done=${sf_done:-/}
 }
 
-sf_targets() { # registry file: resolve each target once into $W/<index>.real; refuse a dangling link
+sf_targets() { # registry file: resolve each target once into SF_REAL_<index>; refuse a dangling link
 	while read -r i path _; do
-		real=$(sf_resolve "$path") || sf_end 20 preflight "$path: more than $SF_MAX_LINKS symbolic links (a loop?); nothing was touched"
-		if [ ! -e "$R$real" ] && [ -L "$R$(sf_resolve "$(dirname "$path")")/${path##*/}" ]; then
-			sf_end 20 preflight "$path is a symbolic link to $real, which does not exist: remove the link or create its target; nothing was touched"
+		sf_resolve_to "$path" || sf_end 20 preflight "$path: more than $SF_MAX_LINKS symbolic links (a loop?); nothing was touched"
+		real=$sf_done
+		if [ ! -e "$R$real" ]; then
+			sf_d=${path%/*}
+			sf_resolve_to "${sf_d:-/}" || sf_done=${sf_d:-/}
+			if [ -L "$R$sf_done/${path##*/}" ]; then
+				sf_end 20 preflight "$path is a symbolic link to $real, which does not exist: remove the link or create its target; nothing was touched"
+			fi
 		fi
-		printf '%s\n' "$real" >"$W/$i.real" || sf_end 20 preflight "cannot write to $W"
+		eval "SF_REAL_$i=\$real"
 	done <"$W/$1"
 }
 
-sf_real() { cat "$W/$1.real"; } # index → its target's real path (without $R)
+sf_real() { eval "real=\$SF_REAL_$1"; } # index → real: its target's real path (without $R)
 
 sf_label() { # real path: the SELinux label the policy wants there (live hosts with restorecon)
 	if [ -z "$R" ] && command -v restorecon >/dev/null 2>&1; then restorecon "$1" 2>/dev/null || true; fi
 }
 
-sf_secret() { # index role → 1 when the file carries a secret (stns.conf, or anything sent sealed), else 0
-	if [ "$2" = stns-conf ] || sf_is_sealed "$1"; then echo 1; else echo 0; fi
+sf_stage_modes() { # registry...: each staged payload gets its planned mode (and on a live host root's
+	# ownership), so that a new target is a plain copy of it: one chmod per mode, one chown
+	sf_modes=" "
+	sf_all=""
+	for sf_list in "$@"; do
+		while read -r i _ mode _ _ f6 _; do
+			if [ "$sf_list" = files ] && [ "$f6" = absent ]; then continue; fi
+			case "$mode" in *[!0-7]*) return 1 ;; esac
+			case "$sf_modes" in *" $mode "*) ;; *) sf_modes="$sf_modes$mode " ;; esac
+			eval "sf_m_$mode=\"\${sf_m_$mode-}\$W/\$i\$SF_NL\""
+			sf_all="$sf_all$W/$i$SF_NL"
+		done <"$W/$sf_list"
+	done
+	[ -n "$sf_all" ] || return 0
+	# shellcheck disable=SC2086 # the lists split at newlines only
+	if [ -z "$R" ]; then (set -f; IFS=$SF_NL; exec chown 0:0 $sf_all) || return 1; fi
+	for mode in $sf_modes; do
+		eval "sf_l=\$sf_m_$mode"
+		# shellcheck disable=SC2086
+		(set -f; IFS=$SF_NL; exec chmod "$mode" $sf_l) || return 1
+	done
+}
+
+sf_secret() { # index role → sf_s: 1 when the file carries a secret (stns.conf, or anything sent sealed), else 0
+	sf_s=0
+	if [ "$2" = stns-conf ] || sf_is_sealed "$1"; then sf_s=1; fi
+}
+
+sf_digests() { # [-t] registry...: for each file, SF_NOW_<i>, its target's digest as its "after" value is (sf_digest_after),
+	# SF_SHA_<i>, the target's sha256 (sf_sha), and unless -t, SF_PAY_<i>, its payload's digest as "after" is:
+	# one sha256sum for them all, and openssl for each sealed one that exists
+	sf_pay=1
+	if [ "$1" = -t ]; then sf_pay=0; shift; fi
+	sf_dl=$*
+	set --
+	for sf_list in $sf_dl; do
+		while read -r i _ _ f4 _ f6 _; do
+			sf_real "$i"
+			set -- "$@" "SF_SHA_$i" "$R$real"
+			# files: index path mode enforce before after role; repofiles: index path mode after
+			if [ "$sf_list" = files ]; then after=$f6; else after=$f4; fi
+			if [ "$sf_pay" = 1 ] && [ "$after" != absent ] && ! sf_is_sealed "$i"; then set -- "$@" "SF_PAY_$i" "$W/$i"; fi
+		done <"$W/$sf_list"
+	done
+	sf_sums "$@"
+	for sf_list in $sf_dl; do
+		while read -r i _; do
+			eval "SF_NOW_$i=\$SF_SHA_$i"
+			sf_is_sealed "$i" || continue
+			sf_real "$i"
+			if [ -f "$R$real" ]; then eval "SF_NOW_$i=\$(sf_mac \"\$R\$real\")"; fi
+			if [ "$sf_pay" = 1 ]; then eval "SF_PAY_$i=\$(sf_mac \"\$W/\$i\")"; fi
+		done <"$W/$sf_list"
+	done
 }
 
 # --- backup and restore ------------------------------------------------------------------------------
-sf_backup() { # real-path secret(1|0): remember how it was, once: bytes, xattrs, ACLs, SELinux context with
+SF_BACKED=$SF_NL
+sf_backup() { # real-path secret(1|0) ...: remember how each was, once: bytes, xattrs, ACLs, SELinux context with
 	# cp --preserve=all, and mode/owner in the manifest. A copy that carries a secret is 0600 (not a hand
-	# restorer's cp -p of nsswitch.conf: the others keep their own mode, in a 0700 directory).
-	if grep -Fqx -- "$1" "$W/backed"; then return 0; fi
-	if [ -f "$R$1" ]; then
-		meta=$(stat -c '%a %u %g' "$R$1") || return 1
-		mkdir -p "$B$(dirname "$1")" && cp --preserve=all "$R$1" "$B$1" || return 1
-		if [ "$2" = 1 ]; then chmod 0600 "$B$1" || return 1; fi
-		printf 'present %s %s %s\n' "$(sf_sha "$R$1")" "$meta" "$1" >>"$B/manifest" || return 1
-	else
-		printf 'absent absent 0 0 0 %s\n' "$1" >>"$B/manifest" || return 1
+	# restorer's cp -p of nsswitch.conf: the others keep their own mode, in a 0700 directory). All of them
+	# with one stat, one mkdir, one cp and one sha256sum (of the copies: the bytes a restore puts back).
+	sf_abs=""
+	sf_rel=""
+	sf_dirs=""
+	sf_sec=""
+	sf_pairs=""
+	sf_k=0
+	: >"$W/backing"
+	: >"$W/meta"
+	while [ $# -gt 1 ]; do
+		case "$SF_BACKED" in *"$SF_NL$1$SF_NL"*) shift 2; continue ;; esac
+		SF_BACKED="$SF_BACKED$1$SF_NL"
+		if [ -f "$R$1" ]; then
+			sf_k=$((sf_k + 1))
+			printf 'present %s\n' "$1" >>"$W/backing" || return 1
+			sf_abs="$sf_abs$R$1$SF_NL"
+			sf_rel="$sf_rel${1#/}$SF_NL"
+			[ -d "$B${1%/*}" ] || sf_dirs="$sf_dirs$B${1%/*}$SF_NL"
+			sf_pairs="${sf_pairs}sf_bk$sf_k$SF_NL$B$1$SF_NL"
+			[ "$2" != 1 ] || sf_sec="$sf_sec$B$1$SF_NL"
+		else
+			printf 'absent %s\n' "$1" >>"$W/backing" || return 1
+		fi
+		shift 2
+	done
+	set --
+	if [ "$sf_k" -gt 0 ]; then
+		# shellcheck disable=SC2086 # the lists split at newlines only
+		(set -f; IFS=$SF_NL; exec stat -c '%a %u %g' $sf_abs) >"$W/meta" || return 1
+		# Directories of the backup as our umask makes them (0700); then each copy at its path under $B
+		# (--parents; real paths have no links in them).
+		# shellcheck disable=SC2086
+		if [ -n "$sf_dirs" ]; then (set -f; IFS=$SF_NL; exec mkdir -p $sf_dirs) || return 1; fi
+		# shellcheck disable=SC2086
+		(set -f; IFS=$SF_NL; cd "$R/" && exec cp --parents --preserve=all $sf_rel "$B/") || return 1
+		# shellcheck disable=SC2086
+		if [ -n "$sf_sec" ]; then (set -f; IFS=$SF_NL; exec chmod 0600 $sf_sec) || return 1; fi
+		set -f
+		IFS=$SF_NL
+		# shellcheck disable=SC2086
+		set -- $sf_pairs
+		unset IFS
+		set +f
+		sf_sums "$@"
 	fi
-	printf '%s\n' "$1" >>"$W/backed"
+	# The manifest, in the order asked
+	sf_k=0
+	while read -r sf_kind sf_p; do
+		if [ "$sf_kind" = absent ]; then
+			printf 'absent absent 0 0 0 %s\n' "$sf_p" >>"$B/manifest" || return 1
+			continue
+		fi
+		sf_k=$((sf_k + 1))
+		IFS= read -r sf_meta <&3 || return 1
+		eval "sf_h=\$sf_bk$sf_k"
+		printf 'present %s %s %s\n' "$sf_h" "$sf_meta" "$sf_p" >>"$B/manifest" || return 1
+	done <"$W/backing" 3<"$W/meta"
 }
 
 sf_restore() { # backup-dir: put back every file its manifest lists as it was (bytes, owner, mode, xattrs,
@@ -295,42 +525,52 @@ sf_prune() { # after a successful run: keep the newest SF_KEEP_BACKUPS backups, 
 	bd="$R/var/backups/stns-fleet"
 	keep=$SF_KEEP_BACKUPS
 	if [ -d "$B" ]; then keep=$((keep - 1)); fi
-	# Ours are named <UTC time>-<pid>, so newest first is reverse name order; others there (pi-reregister-*) stay.
-	for d in "$bd"/*; do
-		case "${d##*/}" in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9]*) ;; *) continue ;; esac
-		if [ -d "$d" ] && [ "$d" != "$B" ]; then printf '%s\n' "$d"; fi
-	done | sort -r >"$W/backups"
+	# Ours are named <UTC time>-<pid>, so oldest first is name order (the glob's); others there (pi-reregister-*) stay.
 	n=0
-	while read -r d; do
-		n=$((n + 1))
-		if [ "$n" -gt "$keep" ]; then rm -rf "$d"; fi
-	done <"$W/backups"
+	for pass in count prune; do
+		for d in "$bd"/*; do
+			case "${d##*/}" in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9]*) ;; *) continue ;; esac
+			if [ ! -d "$d" ] || [ "$d" = "$B" ]; then continue; fi
+			if [ "$pass" = count ]; then n=$((n + 1)); elif [ "$n" -gt "$keep" ]; then rm -rf "$d"; n=$((n - 1)); fi
+		done
+	done
 }
 
 # --- writing ------------------------------------------------------------------------------------------
 sf_mkdirs() { # real dir: make it and its missing parents, each recorded in the manifest first (so a restore
 	# removes them); 0755: sshd's AuthorizedKeysCommandUser must traverse them (not our umask 077)
 	if [ -d "$R$1" ]; then return 0; fi
-	sf_mkdirs "$(dirname "$1")" || return 1
-	printf 'dir absent 0 0 0 %s\n' "$1" >>"$B/manifest" && (umask 022 && mkdir "$R$1")
+	sf_mkdirs_listed "$1" && (umask 022 && exec mkdir -p "$R$1")
 }
 
-sf_put() { # staged real-path mode enforce: atomic replace (temp file beside the target, rename). An existing
-	# file is copied first, so its owner, mode, ACLs, xattrs and SELinux context carry over; "enforce" then
-	# sets the plan's mode and root ownership. real-path is the target itself, never a link to it, so "-"
-	# (remove) removes the file a link names, which a restore puts back.
+sf_mkdirs_listed() { # real dir: it and its missing parents in the manifest, outermost first
+	if [ -d "$R$1" ]; then return 0; fi
+	sf_up=${1%/*}
+	sf_mkdirs_listed "${sf_up:-/}" && printf 'dir absent 0 0 0 %s\n' "$1" >>"$B/manifest"
+}
+
+sf_put() { # staged real-path mode enforce [meta]: atomic replace (temp file beside the target, rename). An
+	# existing file is copied first, so its owner, mode, ACLs, xattrs and SELinux context carry over; "enforce"
+	# then sets the plan's mode and root ownership (where meta, the target's "mode uid gid", says they differ).
+	# A new file is a copy of the staged one, whose mode and owner sf_stage_modes set. real-path is the target
+	# itself, never a link to it, so "-" (remove) removes the file a link names, which a restore puts back.
 	if [ "$1" = "-" ]; then rm -f "$R$2"; return; fi
 	t="$R$2.stns-fleet-new"
 	SF_TMP=$t
 	if [ -f "$R$2" ]; then
 		cp --preserve=all "$R$2" "$t" && cat "$1" >"$t" || return 1
 		if [ "$4" != keep ]; then
-			if [ -z "$R" ]; then chown 0:0 "$t" || return 1; fi
-			chmod "$3" "$t" || return 1
+			sf_mm=$3
+			while [ "${sf_mm#0}" != "$sf_mm" ]; do sf_mm=${sf_mm#0}; done
+			sf_meta=${5:-}
+			sf_chown=0
+			if [ -z "$R" ] && [ "${sf_meta#* }" != "0 0" ]; then chown 0:0 "$t" || return 1; sf_chown=1; fi
+			# (chown may clear set-id bits: then chmod whatever the mode was)
+			if [ "$sf_chown" = 1 ] || [ "${sf_meta%% *}" != "${sf_mm:-0}" ]; then chmod "$3" "$t" || return 1; fi
 		fi
 	else
-		sf_mkdirs "$(dirname "$2")" && cp "$1" "$t" && chmod "$3" "$t" || return 1
-		if [ -z "$R" ]; then chown 0:0 "$t" || return 1; fi
+		sf_up=${2%/*}
+		sf_mkdirs "${sf_up:-/}" && cp --preserve=mode,ownership "$1" "$t" || return 1
 	fi
 	mv -f "$t" "$R$2" || return 1
 	SF_TMP=""
@@ -342,23 +582,42 @@ sf_put() { # staged real-path mode enforce: atomic replace (temp file beside the
 # (dpkg-query --admindir, rpm --root), and a missing package is installed by its own package manager, run inside
 # it with chroot (the repository files are written in the tree first). This machine's package manager never acts
 # on a tree. A tree whose programs cannot run here (another architecture) gets no install: refused up front.
-sf_pkg_installed() { # name
+sf_pkg_missing() { # name...: sets sf_miss (" a b"), those not installed, from one query of the package database
+	sf_miss=""
+	[ $# -gt 0 ] || return 0
 	case "$SF_PKG_MANAGER" in
-	apt) # install, hold, deinstall: still installed
+	apt)
+		# shellcheck disable=SC2016 # dpkg-query's own ${…} fields
 		if [ -n "$R" ]; then
-			dpkg-query --admindir="$R/var/lib/dpkg" -W -f='${Status}' "$1" 2>/dev/null
+			dpkg-query --admindir="$R/var/lib/dpkg" -W -f='${Package} ${Status}\n' "$@"
 		else
-			dpkg-query -W -f='${Status}' "$1" 2>/dev/null
-		fi | grep -q ' ok installed$' ;;
-	*) if [ -n "$R" ]; then rpm --root "$R" -q "$1"; else rpm -q "$1"; fi >/dev/null 2>&1 ;;
-	esac
+			dpkg-query -W -f='${Package} ${Status}\n' "$@"
+		fi
+		;;
+	*) if [ -n "$R" ]; then rpm --root "$R" -q "$@"; else rpm -q "$@"; fi ;; # name-version-release.arch each
+	esac >"$W/pkgs" 2>/dev/null
+	sf_db=rpm
+	[ "$SF_PKG_MANAGER" != apt ] || sf_db=dpkg
+	for sf_p; do
+		sf_in=0
+		while IFS= read -r sf_l; do # install, hold, deinstall: still installed
+			case "$sf_db:$sf_l" in "dpkg:$sf_p "*" ok installed" | "rpm:$sf_p-"*) sf_in=1 ;; esac
+		done <"$W/pkgs"
+		[ "$sf_in" = 1 ] || sf_miss="$sf_miss $sf_p"
+	done
 }
 
 SF_TREE_RUNS=""
+SF_TREE_SSHD=""
 sf_tree_runs() { # does the tree's own /bin/sh run here under chroot (root, same architecture or emulated)?
+	# The same run asks it for its sshd (sf_sshd_find): one chroot for both.
 	if [ -z "$SF_TREE_RUNS" ]; then
 		SF_TREE_RUNS=0
-		if chroot "$R" /bin/sh -c : >/dev/null 2>&1; then SF_TREE_RUNS=1; fi
+		# shellcheck disable=SC2016 # expanded inside the tree
+		sf_o=$(sf_in_tree /bin/sh -c 'echo stns-fleet-runs; command -v sshd 2>/dev/null || { [ -x /usr/sbin/sshd ] && echo /usr/sbin/sshd; }' 2>/dev/null)
+		case "$sf_o" in stns-fleet-runs*) SF_TREE_RUNS=1 ;; esac
+		SF_TREE_SSHD=${sf_o#stns-fleet-runs}
+		SF_TREE_SSHD=${SF_TREE_SSHD#"$SF_NL"}
 	fi
 	[ "$SF_TREE_RUNS" = 1 ]
 }
@@ -391,7 +650,9 @@ sf_pkg_preflight() { # before anything is touched: which packages are missing, a
 		case "$SF_PKG_MANAGER" in apt) t=dpkg-query ;; *) t=rpm ;; esac
 		command -v "$t" >/dev/null 2>&1 || sf_end 20 preflight "$t not found: cannot read the package database of $R; nothing was touched"
 	fi
-	for p in $SF_PKGS; do sf_pkg_installed "$p" || SF_MISSING="$SF_MISSING $p"; done
+	# shellcheck disable=SC2086 # names, one word each
+	sf_pkg_missing $SF_PKGS
+	SF_MISSING=$sf_miss
 	if [ -z "$SF_MISSING" ]; then return 0; fi
 	if [ -n "$SF_PKG_UNSUPPORTED" ]; then sf_end 20 preflight "missing:$SF_MISSING; $SF_PKG_UNSUPPORTED"; fi
 	if [ -z "$R" ] || sf_tree_runs; then return 0; fi
@@ -405,10 +666,20 @@ sf_packages() {
 	SF_CHANGED=1
 	SF_CHANGED_PKGS=1
 	if [ -f "$W/repofiles" ]; then
+		set --
+		sf_paths=""
+		while read -r staged path _ after; do
+			eval "sf_n=\$SF_NOW_$staged"
+			[ "$sf_n" = "$after" ] && continue
+			sf_real "$staged"
+			set -- "$@" "$real" 0
+			sf_paths="$sf_paths $path"
+		done <"$W/repofiles"
+		sf_backup "$@" || sf_fail 41 write-failed "cannot back up$sf_paths"
 		while read -r staged path mode after; do
-			real=$(sf_real "$staged")
-			[ "$(sf_digest_after "$staged" "$R$real")" = "$after" ] && continue
-			sf_backup "$real" 0 || sf_fail 41 write-failed "cannot back up $path"
+			eval "sf_n=\$SF_NOW_$staged"
+			[ "$sf_n" = "$after" ] && continue
+			sf_real "$staged"
 			sf_put "$W/$staged" "$real" "$mode" enforce || sf_fail 41 write-failed "cannot write $path"
 		done <"$W/repofiles"
 	fi
@@ -416,7 +687,9 @@ sf_packages() {
 		tail -n 15 "$W/install.log"
 		sf_fail 30 install-failed "could not install$missing (output above)"
 	fi
-	for p in $missing; do sf_pkg_installed "$p" || sf_fail 30 install-failed "$p is still not installed"; done
+	# shellcheck disable=SC2086 # names, one word each
+	sf_pkg_missing $missing
+	for p in $sf_miss; do sf_fail 30 install-failed "$p is still not installed"; done
 	sf_line "INSTALLED$missing"
 }
 
@@ -435,13 +708,12 @@ sf_sshd_find() { # sets SF_SSHD; status 1: no sshd, 2: a tree whose programs can
 		return 0
 	fi
 	sf_tree_runs || return 2
-	# shellcheck disable=SC2016 # expanded inside the tree
-	SF_SSHD=$(sf_in_tree /bin/sh -c 'command -v sshd 2>/dev/null || { [ -x /usr/sbin/sshd ] && echo /usr/sbin/sshd; }') || return 1
+	SF_SSHD=$SF_TREE_SSHD
 	[ -n "$SF_SSHD" ] || return 1
 	for k in "$R"/etc/ssh/ssh_host_*_key; do [ -f "$k" ] && return 0; done
 	k="$W/sshd-check-hostkey"
-	rm -f "$k" "$k.pub"
-	ssh-keygen -q -t ed25519 -N '' -C stns-fleet-check -f "$k" >/dev/null 2>&1 ||
+	# ($W is this run's: a key there is one made by an earlier call)
+	[ -s "$k" ] || ssh-keygen -q -t ed25519 -N '' -C stns-fleet-check -f "$k" >/dev/null 2>&1 ||
 		openssl ecparam -genkey -name prime256v1 -noout -out "$k" >/dev/null 2>&1 || true
 	if [ -s "$k" ]; then SF_SSHD_HOSTKEY=${k#"$R"}; fi
 	return 0
@@ -470,13 +742,18 @@ sf_sshd_run() { # args…: the sshd sf_sshd_find found (on a tree: inside it, wi
 
 sf_systemd() { [ -z "$R" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
 
-sf_role_changed() { awk -v r="$1" '$2 == r { found = 1 } END { exit !found }' "$W/written"; }
+sf_has_role() { # list role: does a line of $W/<list> ("<path or index> <role>") name that role?
+	while read -r _ sf_r; do [ "$sf_r" != "$2" ] || return 0; done <"$W/$1"
+	return 1
+}
+
+sf_role_changed() { sf_has_role written "$1"; }
 
 sf_validate() { # after writing: the live files (the second check of what sf_precheck saw staged)
 	if sf_role_changed keys; then
 		while read -r i path _ _ _ _ role; do
 			[ "$role" = keys ] || continue
-			real=$(sf_real "$i")
+			sf_real "$i"
 			[ -f "$R$real" ] && { sh -n "$R$real" || sf_fail 40 invalid "$path is not a valid shell script"; }
 		done <"$W/files"
 	fi
@@ -511,16 +788,24 @@ sf_validate() { # after writing: the live files (the second check of what sf_pre
 # Order: this runs before the package install, so a refusal installs nothing either; what sshd -t reads
 # does not depend on the STNS packages (a keys command is not run by -t), and anything a package adds
 # under /etc/ssh is caught by the live check.
-sf_changing() { awk -v r="$1" '$2 == r { found = 1 } END { exit !found }' "$W/changing"; }
+sf_changing() { sf_has_role changing "$1"; }
 
 sf_stage_sshd() { # the staged /etc/ssh: $W/stage/etc/ssh
 	S="$W/stage"
-	mkdir -p "$S/etc/ssh" || return 1
+	# The directories of the planned files too (cp -R below merges into them): one mkdir.
+	set -- "$S/etc/ssh"
+	while read -r _ path _ _ _ after role; do
+		if [ "$role" != sshd ] || [ "$after" = absent ]; then continue; fi
+		case "$path" in /etc/ssh/*/*) set -- "$@" "$S${path%/*}" ;; esac
+	done <"$W/files"
+	mkdir -p "$@" || return 1
+	set --
 	for f in "$R/etc/ssh"/*; do
 		[ -e "$f" ] || continue
 		case "${f##*/}" in ssh_host_* | moduli) continue ;; esac
-		cp -RL "$f" "$S/etc/ssh/" || return 1
+		set -- "$@" "$f"
 	done
+	if [ $# -gt 0 ]; then cp -RL "$@" "$S/etc/ssh/" || return 1; fi
 	while read -r i path _ _ _ after role; do
 		# sshd-role files are all under /etc/ssh (sshd_config, sshd_config.d/); another is checked live only.
 		[ "$role" = sshd ] || continue
@@ -528,36 +813,48 @@ sf_stage_sshd() { # the staged /etc/ssh: $W/stage/etc/ssh
 		if [ "$after" = absent ]; then
 			rm -f "$S$path" || return 1
 		else
-			mkdir -p "$(dirname "$S$path")" && cp "$W/$i" "$S$path" || return 1
+			cp "$W/$i" "$S$path" || return 1
 		fi
 	done <"$W/files"
-	find "$S/etc/ssh" -type f >"$W/stage.list" || return 1
-	while read -r f; do
-		grep -qi '^[[:space:]]*include' "$f" || continue
-		# Each path (quoted or not) rewritten, and written quoted: the copy's path may hold spaces.
-		awk -v s="${S#"$R"}" '
-			match($0, /^[ \t]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee]([ \t]*=[ \t]*|[ \t]+)/) {
-				out = substr($0, 1, RLENGTH); rest = substr($0, RLENGTH + 1); sep = ""
-				for (;;) {
-					sub(/^[ \t]+/, "", rest)
-					c = substr(rest, 1, 1)
-					if (rest == "" || c == "#") break
-					if (c == "\"" || c == "\047") {
-						e = index(substr(rest, 2), c)
-						if (e == 0) break
-						p = substr(rest, 2, e - 1); rest = substr(rest, e + 2)
-					} else {
-						match(rest, /^[^ \t]+/); p = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1)
-					}
-					if (p !~ /^\//) p = "/etc/ssh/" p
-					if (index(p, "/etc/ssh/") == 1) p = s p
-					out = out sep "\"" p "\""; sep = " "
+	# The files that include others (grep: 0 some, 1 none, 2 trouble)
+	grep -rli '^[[:space:]]*include' "$S/etc/ssh" >"$W/stage.list"
+	[ $? -le 1 ] || return 1
+	[ -s "$W/stage.list" ] || return 0
+	# Each path (quoted or not) rewritten, and written quoted: the copy's path may hold spaces. One awk for
+	# every such file: each is read whole, then written over.
+	awk -v s="${S#"$R"}" '
+		function inc(line,   out, rest, sep, c, e, p) {
+			if (!match(line, /^[ \t]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee]([ \t]*=[ \t]*|[ \t]+)/)) return line
+			out = substr(line, 1, RLENGTH); rest = substr(line, RLENGTH + 1); sep = ""
+			for (;;) {
+				sub(/^[ \t]+/, "", rest)
+				c = substr(rest, 1, 1)
+				if (rest == "" || c == "#") break
+				if (c == "\"" || c == "\047") {
+					e = index(substr(rest, 2), c)
+					if (e == 0) break
+					p = substr(rest, 2, e - 1); rest = substr(rest, e + 2)
+				} else {
+					match(rest, /^[^ \t]+/); p = substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1)
 				}
-				if (rest != "") out = out sep rest
-				print out; next
+				if (p !~ /^\//) p = "/etc/ssh/" p
+				if (index(p, "/etc/ssh/") == 1) p = s p
+				out = out sep "\"" p "\""; sep = " "
 			}
-			{ print }' "$f" >"$f.new" && mv -f "$f.new" "$f" || return 1
-	done <"$W/stage.list"
+			if (rest != "") out = out sep rest
+			return out
+		}
+		BEGIN {
+			list = ARGV[1]
+			while ((getline f < list) > 0) {
+				n = 0
+				while ((r = (getline l < f)) > 0) buf[++n] = l
+				close(f)
+				if (r < 0) exit 1
+				for (k = 1; k <= n; k++) print inc(buf[k]) > f
+				close(f)
+			}
+		}' "$W/stage.list"
 }
 
 # shellcheck disable=SC2317 # run through sf_sshd_test, which calls its first argument
@@ -596,7 +893,11 @@ sf_precheck() { # before anything is written: the keys wrapper and the sshd conf
 # every call, so a broken one must never be live), then the whole configuration with `visudo -c` after.
 # Under STNS_FLEET_ROOT without visudo the check is skipped with a NOTICE; on a live host it is required.
 sf_sudoers_precheck() {
-	awk '$7 == "sudoers" && $6 != "absent" { found = 1 } END { exit !found }' "$W/files" || return 0
+	sf_any=0
+	while read -r _ _ _ _ _ after role; do
+		[ "$role" != sudoers ] || [ "$after" = absent ] || sf_any=1
+	done <"$W/files"
+	[ "$sf_any" = 1 ] || return 0
 	if ! command -v visudo >/dev/null 2>&1; then
 		if [ -n "$R" ]; then
 			sf_line "NOTICE visudo not found: sudoers files under $R are not validated"
@@ -660,7 +961,7 @@ sf_reactivate_old() { # after a restore: put services back on the old configurat
 # cache-stnsd keeps its cache in memory and reads stns.conf only when it starts: sf_cache_stnsd_restart.
 sf_stns_refresh() {
 	sf_role_changed stns-conf || return 0
-	cd_real=$(sf_resolve "${SF_STNS_CACHE_DIR:-/var/cache/stns}") || cd_real=""
+	if sf_resolve_to "${SF_STNS_CACHE_DIR:-/var/cache/stns}"; then cd_real=$sf_done; else cd_real=""; fi
 	if [ -n "$cd_real" ] && [ "$cd_real" != / ]; then
 		for e in "$R$cd_real"/*; do
 			n=${e##*/}
@@ -669,7 +970,9 @@ sf_stns_refresh() {
 			if [ -d "$e" ] && [ ! -L "$e" ]; then rm -rf "$e" || sf_line "NOTICE cannot remove the STNS answer cache ${e#"$R"}"; fi
 		done
 	fi
-	rm -f "$R/var/tmp/.stns.lock" || sf_line "NOTICE cannot remove /var/tmp/.stns.lock"
+	if [ -e "$R/var/tmp/.stns.lock" ] || [ -L "$R/var/tmp/.stns.lock" ]; then
+		rm -f "$R/var/tmp/.stns.lock" || sf_line "NOTICE cannot remove /var/tmp/.stns.lock"
+	fi
 	sf_say "stns.conf changed: cleared the STNS client's answer cache (${cd_real:-?}/<euid>/) and /var/tmp/.stns.lock"
 }
 
@@ -726,20 +1029,28 @@ sf_main() {
 	SF_CHANGED_PKGS=0
 	: >"$W/written"
 	: >"$W/changing"
-	: >"$W/backed"
+	sf_lists=files
+	if [ -f "$W/repofiles" ]; then sf_lists="files repofiles"; fi
+	# shellcheck disable=SC2086 # registry names
+	sf_unpack $sf_lists
 	sf_step start
 	# Where each target really is, the payloads' checksums, then drift: refuse before touching anything.
 	sf_targets files
 	if [ -f "$W/repofiles" ]; then sf_targets repofiles; fi
+	# shellcheck disable=SC2086
+	sf_digests $sf_lists
 	drift=0
 	while read -r i path _ _ before after role; do
-		if [ "$after" != absent ] && [ "$(sf_digest_after "$i" "$W/$i")" != "$after" ]; then
+		eval "sf_p=\${SF_PAY_$i-} sf_n=\$SF_NOW_$i now=\$SF_SHA_$i"
+		if [ "$after" != absent ] && [ "$sf_p" != "$after" ]; then
 			sf_end 11 payload "the payload for $path does not match the plan's checksum"
 		fi
-		real=$(sf_real "$i")
-		[ "$(sf_digest_after "$i" "$R$real")" = "$after" ] && continue
+		[ "$sf_n" = "$after" ] && continue
 		printf '%s %s\n' "$i" "$role" >>"$W/changing"
-		now=$(sf_digest_before "$i" "$R$real" "$role")
+		if [ "$role" = stns-conf ]; then
+			sf_real "$i"
+			now=$(sf_digest_before "$i" "$R$real" "$role")
+		fi
 		if [ "$now" != "$before" ]; then
 			sf_line "DRIFT $path expected=$before found=$now"
 			drift=1
@@ -748,31 +1059,66 @@ sf_main() {
 	[ "$drift" = 0 ] || sf_end 10 drift "files changed since the plan was made; run plan again"
 	if [ -f "$W/repofiles" ]; then
 		while read -r staged path _ after; do
-			[ "$(sf_digest_after "$staged" "$W/$staged")" = "$after" ] || sf_end 11 payload "the payload for $path does not match the plan's checksum"
+			eval "sf_p=\$SF_PAY_$staged"
+			[ "$sf_p" = "$after" ] || sf_end 11 payload "the payload for $path does not match the plan's checksum"
 		done <"$W/repofiles"
 	fi
 	sf_step checked
 	sf_pkg_preflight
 	sf_sudoers_precheck
 	sf_precheck
+	if [ ! -s "$W/changing" ] && [ -z "$SF_MISSING" ]; then
+		# Nothing to write or install: no backup to make (the steps still pass, for the tests' hooks).
+		sf_step backed-up
+		sf_step installed
+		sf_step written
+		trap '' HUP INT TERM
+		sf_prune
+		sf_end 0 unchanged
+	fi
+	# shellcheck disable=SC2086 # registry names
+	sf_stage_modes $sf_lists || sf_end 41 write-failed "cannot set the modes of the staged files in $W; nothing was touched"
 	B="$R/var/backups/stns-fleet/$(date -u +%Y%m%dT%H%M%SZ)-$$"
 	{ mkdir -p "$B" && : >"$B/manifest"; } || sf_end 41 write-failed "cannot create $B; nothing was touched"
 	{ printf '%s\n' "${B#"$R"}" >"$L/backup" && sf_phase writing; } || sf_end 41 write-failed "cannot write to $L; nothing was touched"
 	# Back up every file before the first change (a package install may create some of them).
+	set --
+	sf_paths=""
 	while read -r i path _ _ _ after role; do
-		real=$(sf_real "$i")
-		[ "$(sf_digest_after "$i" "$R$real")" = "$after" ] && continue
-		sf_backup "$real" "$(sf_secret "$i" "$role")" || sf_fail 41 write-failed "cannot back up $path"
+		eval "sf_n=\$SF_NOW_$i"
+		[ "$sf_n" = "$after" ] && continue
+		sf_real "$i"
+		sf_secret "$i" "$role"
+		set -- "$@" "$real" "$sf_s"
+		sf_paths="$sf_paths $path"
 	done <"$W/files"
+	sf_backup "$@" || sf_fail 41 write-failed "cannot back up$sf_paths"
 	sf_step backed-up
 	sf_packages
 	sf_step installed
+	# An install may have made or changed targets: look again.
+	if [ "$SF_CHANGED_PKGS" = 1 ]; then sf_digests -t files; fi
+	# The targets' modes and owners, so that enforce changes only what differs: one stat.
+	set --
+	while read -r i _ _ _ _ after _; do
+		eval "sf_n=\$SF_NOW_$i"
+		[ "$sf_n" = "$after" ] && continue
+		sf_real "$i"
+		set -- "$@" "SF_META_$i" "$R$real"
+	done <"$W/files"
+	sf_stats "$@"
+	sf_wrote=$SF_NL
 	while read -r i path mode enforce _ after role; do
-		real=$(sf_real "$i")
-		[ "$(sf_digest_after "$i" "$R$real")" = "$after" ] && continue
+		sf_real "$i"
+		eval "sf_n=\$SF_NOW_$i"
+		eval "sf_meta=\${SF_META_$i-}"
+		# (two paths that name one file: the second sees what the first wrote, and knows nothing of its mode)
+		case "$sf_wrote" in *"$SF_NL$real$SF_NL"*) sf_n=$(sf_digest_after "$i" "$R$real"); sf_meta="" ;; esac
+		[ "$sf_n" = "$after" ] && continue
+		sf_wrote="$sf_wrote$real$SF_NL"
 		staged="$W/$i"
 		[ "$after" = absent ] && staged="-"
-		sf_put "$staged" "$real" "$mode" "$enforce" || sf_fail 41 write-failed "cannot write $path"
+		sf_put "$staged" "$real" "$mode" "$enforce" "$sf_meta" || sf_fail 41 write-failed "cannot write $path"
 		sf_line "FILE $path $role"
 		printf '%s %s\n' "$path" "$role" >>"$W/written"
 		SF_CHANGED=1
@@ -797,7 +1143,17 @@ sf_main() {
 
 # --- one run at a time ----------------------------------------------------------------------------------
 sf_runid() { # pid → "pid starttime" (from /proc, "-" without it): after a reboot a pid alone may be another's
-	sf_t=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)
+	sf_t=""
+	sf_st=""
+	{ IFS= read -r sf_st <"/proc/$1/stat"; } 2>/dev/null
+	if [ -n "$sf_st" ]; then
+		# the fields after the command name (in parentheses, which may hold anything): its 20th is starttime
+		set -f
+		# shellcheck disable=SC2086 # split into fields
+		set -- "$1" ${sf_st##*) }
+		set +f
+		sf_t=${21:-}
+	fi
 	printf '%s %s\n' "$1" "${sf_t:--}"
 }
 
@@ -811,7 +1167,7 @@ sf_alive() { # "pid starttime" (a lock's pid file): is that run still there?
 }
 
 sf_lock() { # take $L, or end busy. The lock of a run that is gone is taken over (its files restored first).
-	mkdir -p "$D" || sf_end 20 preflight "cannot create $D"
+	[ -d "$D" ] || mkdir -p "$D" || sf_end 20 preflight "cannot create $D"
 	me=$(sf_runid $$)
 	tries=0
 	until mkdir "$L" 2>/dev/null; do
@@ -836,7 +1192,8 @@ sf_lock() { # take $L, or end busy. The lock of a run that is gone is taken over
 		sleep 1
 	done
 	SF_LOCKED=1
-	{ printf '%s\n' "$me" >"$L/pid.new" && mv -f "$L/pid.new" "$L/pid"; } || sf_end 20 preflight "cannot write the lock $L"
+	# (In place: the lock is new, and a reader that finds it empty waits for it.)
+	printf '%s\n' "$me" >"$L/pid" || sf_end 20 preflight "cannot write the lock $L"
 }
 
 sf_recover() { # owner: after taking over a dead run's lock: if it was writing, put its files back first

@@ -36,9 +36,8 @@ R="${R%/}"
 CONF="$R/etc/stns/client/stns.conf"
 K="$R/usr/lib/stns/stns-key-wrapper"
 LOCK="$R/var/tmp/.stns.lock"
-KEY_LINE='^\(ssh-\|ecdsa-\|sk-\)'
 
-# The stns.conf parser of sv_value and sv_curl_config: TOML key = value lines, [tables], strings basic
+# The stns.conf parser of sv_settings and sv_curl_config: TOML key = value lines, [tables], strings basic
 # ("…", escapes resolved) or literal ('…'), anything else up to a comment. Values never reach the output.
 # shellcheck disable=SC2016 # awk's own $0, not the shell's
 SV_TOML_AWK='
@@ -66,11 +65,6 @@ function unq(v,   out, i, c, n) {
 	sub(/^[^=]*=[ \t]*/, "", v)
 	if (!((t, k) in conf)) { conf[t, k] = unq(v); if (t == "http_headers") hdr[++nh] = k ": " conf[t, k] }
 }'
-
-sv_value() { # KEY [TABLE]: the value of KEY at the top of stns.conf (or in [TABLE])
-	awk -v want="$1" -v table="${2:-}" "$SV_TOML_AWK"'
-	END { if ((table, want) in conf) print conf[table, want] }' "$CONF" 2>/dev/null
-}
 
 sv_curl_config() { # USER: a curl config (curl -K -) asking what the module asks, the way stns.conf says
 	# (endpoint, token, basic auth, headers, TLS, proxy, timeout): on a pipe, never on a command line.
@@ -105,11 +99,61 @@ sv_probe() { # USER → "HTTP CURL-EXIT" of the module's query, asked directly (
 	printf '%s %s\n' "${code:-000}" "$crc"
 }
 
-sv_lock() { stat -c '%i %Z' "$LOCK" 2>/dev/null || echo none; }
+# Every process costs a host 1-2 ms of CPU, and fleets run this at once: what shell can do, it does.
+NL='
+'
+sv_lock() { # sets lock: "inode ctime" of the lock file, or none
+	lock=none
+	if [ -e "$LOCK" ] || [ -L "$LOCK" ]; then lock=$(stat -c '%i %Z' "$LOCK" 2>/dev/null) || lock=none; fi
+}
 
+sv_keys_lines() { # output → n: its key lines; msg: its first two other non-empty lines, each and a space, at most 200 characters
+	n=0
+	msg=""
+	k=0
+	while IFS= read -r l; do
+		case "$l" in
+		ssh-* | ecdsa-* | sk-*) n=$((n + 1)) ;;
+		'') ;;
+		*) if [ "$k" -lt 2 ]; then msg="$msg$l "; k=$((k + 1)); fi ;;
+		esac
+	done <<SV_EOF
+$1
+SV_EOF
+	if [ ${#msg} -gt 200 ]; then
+		sv_r=${msg#????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????????}
+		msg=${msg%"$sv_r"}
+	fi
+}
+
+sv_entry() { # getent's output → ent: its first line's fields 1, 3 and 6 (name, uid, home), as cut -d: -f1,3,6 gives them
+	sv_l=${1%%"$NL"*}
+	ent=$sv_l
+	case "$sv_l" in *:*) ;; *) return 0 ;; esac # (cut prints a line without the delimiter whole)
+	ent=""
+	sv_sep=""
+	sv_i=0
+	while :; do
+		sv_i=$((sv_i + 1))
+		case "$sv_i" in 1 | 3 | 6) ent="$ent$sv_sep${sv_l%%:*}"; sv_sep=: ;; esac
+		case "$sv_l" in *:*) sv_l=${sv_l#*:} ;; *) break ;; esac
+		[ "$sv_i" -lt 6 ] || break
+	done
+}
+
+sv_uid_used() { # uid: does /etc/passwd name it?
+	while IFS=: read -r _ _ sv_u _; do [ "$sv_u" != "$1" ] || return 0; done </etc/passwd
+	return 1
+}
+
+# The three settings verify needs, from one awk: [cached] enable or use_cached, then cache_dir.
+sv_settings=$(awk "$SV_TOML_AWK"'
+	END { print ((("cached", "enable") in conf && conf["cached", "enable"] == "true") || (("", "use_cached") in conf && conf["", "use_cached"] == "true")) ? 1 : 0
+		if (("", "cache_dir") in conf) print conf["", "cache_dir"] }' "$CONF" 2>/dev/null)
 CACHED=0
-case "$(sv_value enable cached)/$(sv_value use_cached)" in true/* | */true) CACHED=1 ;; esac
-CDIR=$(sv_value cache_dir)
+case "$sv_settings" in 1 | 1"$NL"*) CACHED=1 ;; esac
+CDIR=""
+case "$sv_settings" in *"$NL"*) CDIR=${sv_settings#*"$NL"} ;; esac
 CDIR="$R${CDIR:-/var/cache/stns}"
 CDIR="${CDIR%/}"
 # The unused euid (and gid), below 2^31 (the module names the directory with %d). coreutils' chroot to / with
@@ -121,7 +165,7 @@ if [ -z "$R" ]; then
 	MODE=root
 	if [ "$(id -u)" = 0 ]; then
 		f=$((2000000000 + $$ % 100000))
-		while [ -e "$CDIR/$f" ] || awk -F: -v f="$f" '$3 == f { found = 1 } END { exit !found }' /etc/passwd; do f=$((f + 1)); done
+		while [ -e "$CDIR/$f" ] || sv_uid_used "$f"; do f=$((f + 1)); done
 		if chroot --userspec="+$f:+$f" --groups="+$f" / true 2>/dev/null; then
 			AS=chroot
 		elif command -v setpriv >/dev/null 2>&1 && setpriv --reuid="$f" --regid="$f" --clear-groups -- true 2>/dev/null; then
@@ -154,15 +198,18 @@ sv_verify() { # USER...
 			printf 'STNS_FLEET_VERIFY why %s none 000 28\n' "$u"
 			continue
 		fi
-		before=$(sv_lock)
+		sv_lock
+		before=$lock
 		if [ -x "$K" ]; then out=$(sv_as "$K" "$u" 2>&1); rc=$?; else out="stns-key-wrapper is not installed"; rc=127; fi
-		after=$(sv_lock)
-		n=$(printf '%s\n' "$out" | grep -c "$KEY_LINE")
-		msg=$(printf '%s\n' "$out" | grep -v "$KEY_LINE" | grep -v '^$' | head -n 2 | tr '\n' ' ' | cut -c1-200)
+		sv_lock
+		after=$lock
+		sv_keys_lines "$out"
 		printf 'STNS_FLEET_VERIFY keys %s %s %s %s\n' "$u" "$rc" "$n" "$msg"
 		if [ "$rc" = 0 ]; then
-			ent=$(sv_as getent passwd "$u" 2>&1)
-			printf 'STNS_FLEET_VERIFY passwd %s %s %s\n' "$u" "$?" "$(printf '%s\n' "$ent" | head -n 1 | cut -d: -f1,3,6)"
+			out=$(sv_as getent passwd "$u" 2>&1)
+			erc=$?
+			sv_entry "$out"
+			printf 'STNS_FLEET_VERIFY passwd %s %s %s\n' "$u" "$erc" "$ent"
 		else
 			printf 'STNS_FLEET_VERIFY passwd %s - not asked\n' "$u"
 		fi
@@ -179,6 +226,11 @@ sv_verify() { # USER...
 		if [ "$rc" != 0 ] && [ "${probe#* }" = 28 ]; then slow=$u; fi
 	done
 	s=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
-	sv_sshd "$s" 2>&1 | grep -i '^authorizedkeyscommand' | sed 's/^/STNS_FLEET_VERIFY sshd /'
+	out=$(sv_sshd "$s" 2>&1)
+	while IFS= read -r l; do
+		case "$l" in [Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Ee][Dd][Kk][Ee][Yy][Ss][Cc][Oo][Mm][Mm][Aa][Nn][Dd]*) printf 'STNS_FLEET_VERIFY sshd %s\n' "$l" ;; esac
+	done <<SV_EOF
+$out
+SV_EOF
 	echo 'STNS_FLEET_VERIFY end'
 }

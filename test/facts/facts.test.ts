@@ -4,7 +4,7 @@
 // altered or mixed up is an error naming what is wrong, never a host state.
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { factsComplete, parseFacts, parseFactsHeader, type HostState } from '../../src/facts/facts.js';
 import { FACTS_LIB, factsScript, factWatch } from '../../src/facts/facts-script.js';
 import { loadTemplates } from '../../src/render/templates.js';
+import { REDACT_AWK, redactStnsConf, templateComments } from '../../src/render/redact-stns-conf.js';
+import { STNS_CONF } from '../../src/render/stns-conf.js';
 
 const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
 const RSA_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
@@ -25,13 +27,18 @@ interface Doc {
   secrets?: string[];
   body?: string[];
   files?: Record<string, string | Buffer>;
-  /** Replaces the content line of a path. */
+  /** Replaces the bytes of a path in the content (its sha256 stays that of `files`). */
   content?: Record<string, string>;
+  /** Replaces the content block's base64 lines. */
+  blob?: string;
+  /** Replaces the CONTENT line's sizes. */
+  sizes?: number[];
   end?: string;
   before?: string;
 }
 
-/** A facts output as facts.sh prints it: header, secret lines, body, one content block per file line, END. */
+/** A facts output as facts.sh prints it: header, secret lines, body, the sizes and then the gzip members of every
+ * file line's file (base64, 76 a line), END. */
 function facts(d: Doc = {}): string {
   const files = d.files ?? { '/etc/os-release': OS_RELEASE, '/etc/nsswitch.conf': NSSWITCH };
   const body = d.body ?? [
@@ -43,10 +50,12 @@ function facts(d: Doc = {}): string {
     ...Object.entries(files).map(([p, c]) => `file ${sha(c)} ${p}`),
   ];
   const digest = sha(body.map((l) => `${l}\n`).join(''));
-  const content = Object.keys(files).flatMap((p) => [`STNS_FLEET_CONTENT ${p}`, d.content?.[p] ?? gzipSync(files[p]!).toString('base64')]);
+  const bytes = Object.keys(files).map((p) => { const b = d.content?.[p] ?? files[p]!; return typeof b === 'string' ? Buffer.from(b) : b; });
+  const blob = d.blob ?? Buffer.concat(bytes.map((b) => gzipSync(b))).toString('base64').replace(/.{76}/g, '$&\n').replace(/\n$/, '');
+  const content = bytes.length === 0 ? [] : [`STNS_FLEET_CONTENT${(d.sizes ?? bytes.map((b) => b.length)).map((n) => ` ${n}`).join('')}`, ...(blob ? [blob] : [])];
   return [
     ...(d.before ? [d.before] : []),
-    `STNS_FLEET_FACTS v1 ${digest} ${d.seal ?? RSA_KEY}`,
+    `STNS_FLEET_FACTS v2 ${digest} ${d.seal ?? RSA_KEY}`,
     ...(d.secrets ?? []),
     ...body,
     ...content,
@@ -70,7 +79,7 @@ describe('a whole facts output', () => {
   test('the state: machine and architecture, packages, probes, every file', () => {
     const out = facts();
     const s = state(out);
-    expect(s.digest).toBe(/^STNS_FLEET_FACTS v1 ([0-9a-f]{64}) /m.exec(out)![1]);
+    expect(s.digest).toBe(/^STNS_FLEET_FACTS v2 ([0-9a-f]{64}) /m.exec(out)![1]);
     expect(s.machine).toBe('aarch64');
     expect(s.arch).toBe('arm64');
     expect(s.packages).toEqual({ 'libnss-stns-v2': true, 'cache-stnsd': false });
@@ -82,7 +91,8 @@ describe('a whole facts output', () => {
 
   test('binary content, an empty file and a path with a space come back byte for byte', () => {
     const bin = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x0d]);
-    const s = state(facts({ files: { '/etc/sudoers.d/bin': bin, '/etc/empty': '', [SPACED]: 'UsePAM yes\n' } }));
+    const s = state(facts({ files: { '/etc/sudoers.d/bin': bin, '/etc/empty': '', [SPACED]: 'UsePAM yes\n', '/etc/big': 'x'.repeat(5000) } }));
+    expect(s.snapshot.files.get('/etc/big')?.length).toBe(5000);
     expect(s.snapshot.files.get('/etc/sudoers.d/bin')).toEqual(bin);
     expect(s.snapshot.files.get('/etc/empty')).toEqual(Buffer.alloc(0));
     expect(text(s)[SPACED]).toBe('UsePAM yes\n');
@@ -109,16 +119,20 @@ describe('the header alone', () => {
     expect(state(out).digest).toBe(h.digest); // the secret lines are not part of the body
   });
 
-  test('no openssl on the host (none), or a key that is not RSA: no seal key', () => {
+  test('no openssl on the host (none), or a key we cannot seal to (not RSA, X25519 or P-256): no seal key', () => {
     expect(parseFactsHeader(facts({ seal: 'none' }))!.sealKey).toBeNull();
-    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-    expect(parseFactsHeader(facts({ seal: ec }))!.sealKey).toBeNull();
+    const spki = (k: ReturnType<typeof generateKeyPairSync>['publicKey']): string => k.export({ type: 'spki', format: 'der' }).toString('base64');
+    const p384 = spki(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey);
+    expect(parseFactsHeader(facts({ seal: p384 }))!.sealKey).toBeNull();
     expect(parseFactsHeader(facts({ seal: 'bm90IGEga2V5' }))!.sealKey).toBeNull();
+    for (const k of [spki(generateKeyPairSync('x25519').publicKey), spki(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey)]) {
+      expect(parseFactsHeader(facts({ seal: k }))!.sealKey).toBe(k);
+    }
   });
 
   test('no header: another version, a short digest, or nothing', () => {
     const out = facts();
-    for (const bad of [out.replace('STNS_FLEET_FACTS v1 ', 'STNS_FLEET_FACTS v2 '), out.replace(/(STNS_FLEET_FACTS v1 [0-9a-f]{63})[0-9a-f]/, '$1'), out.replace(/(STNS_FLEET_FACTS v1 )([0-9a-f]{64})/, (_m, a: string, d: string) => a + d.toUpperCase()), '', 'Failed\n']) {
+    for (const bad of [out.replace('STNS_FLEET_FACTS v2 ', 'STNS_FLEET_FACTS v1 '), out.replace(/(STNS_FLEET_FACTS v2 [0-9a-f]{63})[0-9a-f]/, '$1'), out.replace(/(STNS_FLEET_FACTS v2 )([0-9a-f]{64})/, (_m, a: string, d: string) => a + d.toUpperCase()), '', 'Failed\n']) {
       expect(parseFactsHeader(bad)).toBeUndefined();
       expect(factsComplete(bad)).toBe(false);
       expect(errorOf(bad)).toBe('no STNS_FLEET_FACTS header in the output');
@@ -146,19 +160,29 @@ describe('malformed outputs are refused, naming what is wrong', () => {
   });
 
   test('a file whose content does not match the sha256 listed for it', () => {
-    expect(errorOf(facts({ content: { '/etc/nsswitch.conf': gzipSync('passwd: files stns\n').toString('base64') } }))).toBe('the content of /etc/nsswitch.conf does not match its sha256');
+    expect(errorOf(facts({ content: { '/etc/nsswitch.conf': 'passwd: files stns\n' } }))).toBe('the content of /etc/nsswitch.conf does not match its sha256');
+    // Sizes that split the same bytes elsewhere: each file's bytes are wrong.
+    expect(errorOf(facts({ sizes: [OS_RELEASE.length - 1, NSSWITCH.length + 1] }))).toBe('the content of /etc/os-release does not match its sha256');
   });
 
   test('content that is no gzip', () => {
-    expect(errorOf(facts({ content: { '/etc/os-release': Buffer.from('not gzip').toString('base64') } }))).toBe('the content of /etc/os-release cannot be decoded');
-    expect(errorOf(facts({ content: { '/etc/os-release': '' } }))).toBe('the content of /etc/os-release cannot be decoded');
+    expect(errorOf(facts({ blob: Buffer.from('not gzip').toString('base64') }))).toBe('the file contents cannot be decoded');
+    expect(errorOf(facts({ blob: '' }))).toBe('the file contents cannot be decoded');
   });
 
-  test('a listed file with no content block', () => {
+  test('a listed file with no content (no size, or no CONTENT line at all), or content no file line lists', () => {
+    expect(errorOf(facts({ sizes: [OS_RELEASE.length] }))).toBe('no content for /etc/nsswitch.conf');
     const out = facts();
-    const cut = out.replace(/STNS_FLEET_CONTENT \/etc\/nsswitch\.conf\n[^\n]*\n/, '');
-    expect(cut).not.toContain('STNS_FLEET_CONTENT /etc/nsswitch.conf');
-    expect(errorOf(cut)).toBe('no content for /etc/nsswitch.conf');
+    const cut = out.replace(/STNS_FLEET_CONTENT[^]*?(?=STNS_FLEET_END )/, '');
+    expect(cut).not.toContain('STNS_FLEET_CONTENT');
+    expect(errorOf(cut)).toBe('no content for /etc/os-release');
+    expect(errorOf(facts({ sizes: [OS_RELEASE.length, NSSWITCH.length, 0] }))).toBe('the content does not match the files listed');
+    expect(errorOf(facts({ sizes: [OS_RELEASE.length, NSSWITCH.length, 1.5] }))).toBe('the content sizes are malformed');
+  });
+
+  test('a trailing byte no size accounts for', () => {
+    const bytes = Buffer.concat([gzipSync(OS_RELEASE), gzipSync(NSSWITCH), gzipSync('x')]).toString('base64');
+    expect(errorOf(facts({ blob: bytes }))).toBe('the content does not match the files listed');
   });
 });
 
@@ -186,10 +210,19 @@ describe('facts.sh itself, on a small tree', () => {
       await writeFile(path.join(root, p), c);
     }
     await writeFile(path.join(root, 'etc/ssh/sshd_config.d/notes.txt'), 'not read: not *.conf\n');
-    const t = await loadTemplates(undefined, [FACTS_LIB]);
+    // One file through a symbolic link (as Debian's /etc/os-release), one empty, one secret-bearing (redacted).
+    await symlink('../ssh/sshd_config', path.join(root, 'etc/sudoers.d/linked'));
+    await writeFile(path.join(root, 'etc/sudoers.d/empty'), '');
+    await mkdir(path.join(root, 'etc/stns/client'), { recursive: true });
+    const conf = 'api_endpoint = "http://stns.example/v1"\nauth_token = "tok-facts-secret-1234"\n';
+    await writeFile(path.join(root, STNS_CONF), conf);
+    const t = await loadTemplates(undefined, [FACTS_LIB, REDACT_AWK, 'stns.conf.hbs']);
     const out = execFileSync('sh', ['-c', factsScript(t)], { env: { PATH: process.env['PATH'], STNS_FLEET_ROOT: root }, encoding: 'utf8' });
+    expect(out).not.toContain('tok-facts-secret-1234');
     const s = state(out);
-    expect(text(s)).toEqual(tree);
+    const shown = redactStnsConf(Buffer.from(conf), templateComments(t.source('stns.conf.hbs'))).toString();
+    expect(shown).not.toContain('tok-facts-secret-1234');
+    expect(text(s)).toEqual({ ...tree, '/etc/sudoers.d/linked': tree['/etc/ssh/sshd_config'], '/etc/sudoers.d/empty': '', [STNS_CONF]: shown });
     expect(s.machine).not.toBe('');
     expect(s.packages).toEqual({ 'libnss-stns-v2': false, 'cache-stnsd': false });
     expect(parseFactsHeader(out)!.sealKey).not.toBeNull(); // openssl made the tree a seal key

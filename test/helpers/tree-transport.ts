@@ -23,8 +23,20 @@ const STANDINS: Record<string, string> = {
     'echo "authorizedkeyscommand ${v:-none}"',
     '',
   ].join('\n'),
-  // dpkg-query [--admindir=DIR] -W -f='${Status}' PKG (the package is the last argument)
-  'dpkg-query': '#!/bin/sh\nf="$STNS_FLEET_ROOT/var/lib/test-installed"\nfor p; do :; done\n[ -f "$f" ] && grep -qx "$p" "$f" && echo "install ok installed"\nexit 0\n',
+  // dpkg-query [--admindir=DIR] -W -f='${Package} ${Status}\n' PKG... (or -f='${Status}': the status alone)
+  'dpkg-query': [
+    '#!/bin/sh',
+    'f="$STNS_FLEET_ROOT/var/lib/test-installed"',
+    "fmt='${Status}'",
+    'for a; do case "$a" in -f=*) fmt=${a#-f=} ;; esac; done',
+    'for p; do',
+    '\tcase "$p" in -*) continue ;; esac',
+    '\t[ -f "$f" ] && grep -qx "$p" "$f" || continue',
+    "\tcase \"$fmt\" in *'${Package}'*) printf '%s install ok installed\\n' \"$p\" ;; *) echo 'install ok installed' ;; esac",
+    'done',
+    'exit 0',
+    '',
+  ].join('\n'),
   // Never let a test install on the machine running it.
   'apt-get': '#!/bin/sh\necho "E: apt-get is a test stand-in: no packages here" >&2\nexit 100\n',
   dpkg: '#!/bin/sh\necho amd64\n',

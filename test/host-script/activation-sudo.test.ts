@@ -66,7 +66,7 @@ describe('socket-activated ssh', () => {
       `W='${w}'`,
       'R=""',
       'SF_CHANGED_PKGS=0',
-      functions(script, ['sf_say', 'sf_line', 'sf_role_changed', 'sf_sshd_socket_active', 'sf_activate', 'sf_reactivate_old']),
+      functions(script, ['sf_say', 'sf_line', 'sf_has_role', 'sf_role_changed', 'sf_sshd_socket_active', 'sf_activate', 'sf_reactivate_old']),
       // A running systemd, and what sf_activate calls that is not under test here.
       'sf_systemd() { true; }',
       'sf_phase() { :; }',

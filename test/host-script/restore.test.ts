@@ -129,7 +129,8 @@ describe('held packages', () => {
   async function heldDpkg(on: Tree): Promise<Record<string, string>> {
     const bin = path.join(on.dir, 'bin-hold');
     await mkdir(bin, { recursive: true });
-    await writeFile(path.join(bin, 'dpkg-query'), "#!/bin/sh\nprintf 'hold ok installed'\n");
+    // Every name asked is on hold (dpkg-query -W -f '${Package} ${Status}\n' NAME...).
+    await writeFile(path.join(bin, 'dpkg-query'), "#!/bin/sh\nfor a; do case \"$a\" in -*) ;; *) printf '%s hold ok installed\\n' \"$a\" ;; esac; done\n");
     await chmod(path.join(bin, 'dpkg-query'), 0o755);
     return { PATH: `${bin}:${on.env.PATH}` };
   }

@@ -13,8 +13,10 @@ test('the apply script, sealed, is clean POSIX sh', async () => {
   const t = await loadTemplates(undefined, ['keys/stns-repo.asc', 'host/converge.sh']);
   const pub = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
   const r = await render('ubuntu-24.04');
-  const sealed = finishHostScript(draftHostScript(r.plan, t), { kind: 'sealed', values: SECRETS, runKey: newRunKey(), recipients: [pub] });
+  const x25519 = generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  const sealed = finishHostScript(draftHostScript(r.plan, t), { kind: 'sealed', values: SECRETS, runKey: newRunKey(), recipients: [pub, x25519] });
   expect(sealed).toMatch(/^sf_seal [0-9a-f]{16} /m);
+  expect(sealed).toMatch(/^sf_seal_ecdh [0-9a-f]{16} [0-9a-f]{128}$/m);
   const sc = shellcheck(sealed, 'apply (sealed)');
   expect(sc.out).toBe('');
   expect(sc.code).toBe(0);
