@@ -3,6 +3,7 @@
 // the one in flight is cancelled, and the plan is still built from what was gathered, every host in it
 // (those whose facts were not read are unreachable, "interrupted"), so the command can report every host.
 import { gatherFacts, type Gathered } from '../facts/gather.js';
+import { prepareReportKey } from '../facts/report-key.js';
 import { online, resolveFleet, type Fleet } from '../targets/fleet.js';
 import { buildFleetPlan, countByStatus, type FleetPlan } from '../plan/fleet-plan.js';
 import { runSteps, stepFailed, type Progress, type Step } from '../output/progress.js';
@@ -33,6 +34,7 @@ export async function discoverAndPlan(
   progress: Progress,
   o: { signal?: AbortSignal; deadline?: number } = {},
 ): Promise<Planned> {
+  prepareReportKey(); // made while the hosts are discovered, not after
   let fleet: Fleet = { hosts: [], notFound: [] };
   let gathered: Gathered = { hosts: new Map(), states: new Map(), fetches: 0 };
   let plan: FleetPlan | undefined;

@@ -55,7 +55,7 @@ export async function gatherFacts(tr: Transport, ids: string[], t: Templates, o:
     return { hosts, states, fetches };
   }
   const runOpts: RunOptions = { ...(o.signal ? { signal: o.signal } : {}), ...(o.deadline ? { deadline: o.deadline } : {}), ...(o.onUpdate ? { onUpdate: o.onUpdate } : {}) };
-  const reportKey = newReportKey();
+  const reportKey = await newReportKey();
   const results = await tr.run(
     {
       script: factsScript(t, reportKey.publicPem),

@@ -2,7 +2,8 @@
 // Hosts encrypt to it what the controller must know but SSM must not keep in a form anyone could test
 // guesses against: the sha256 of a secret-bearing file's real bytes. The private half never leaves this
 // process, so the ciphertext in SSM's command output is useless once the run is over.
-import { constants, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
+import { constants, generateKeyPair, privateDecrypt, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 
 interface ReportKey {
   /** PEM (SubjectPublicKeyInfo), as `openssl pkeyutl -pubin -inkey` reads it on every OpenSSL from 1.0.2. */
@@ -11,8 +12,23 @@ interface ReportKey {
   open(b64: string): string | undefined;
 }
 
-export function newReportKey(): ReportKey {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+let prepared: Promise<ReportKey> | undefined;
+
+/** Starts making the next run's key on libuv's thread pool (RSA-2048 generation takes 10–100 ms), so it is
+ * ready when the facts are sent instead of delaying them; call it when a command knows it will gather facts. */
+export function prepareReportKey(): void {
+  prepared ??= makeReportKey();
+}
+
+/** A new key for one facts run: the prepared one, else one made now. Never the same key twice. */
+export async function newReportKey(): Promise<ReportKey> {
+  const key = prepared ?? makeReportKey();
+  prepared = undefined;
+  return key;
+}
+
+async function makeReportKey(): Promise<ReportKey> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   return {
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     open: (b64) => openWith(privateKey, b64),

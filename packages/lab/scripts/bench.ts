@@ -14,7 +14,7 @@
 //   npm run bench                                   every size, and 10,000 model hosts
 //   npm run bench -- --sizes 10,100 --model-hosts 1000
 //   npm run bench -- --sizes 0 --model-hosts 0 --peer ansible
-import { benchRender, labInventoryYaml, runAnsiblePeer, runCli, startLab, startupMs, timeline, type CliRun, type Lab, type PeerRun, type PhaseSpan, type StartLabOptions } from '@stns-fleet/lab';
+import { benchRender, benchSealKeys, labInventoryYaml, runAnsiblePeer, runCli, startLab, startupMs, timeline, type CliRun, type Lab, type PeerRun, type PhaseSpan, type StartLabOptions } from '@stns-fleet/lab';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -95,7 +95,11 @@ async function measure(lab: Lab, args: string[], hosts: number, chainCalls: numb
   const t1 = Date.now();
   const labCpu = process.cpuUsage(labCpu0);
   const after = lab.stats();
-  if (run.exitCode !== 0) process.stderr.write(`bench: stns-fleet ${args[0]} exited ${run.exitCode}: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}\n`);
+  if (run.exitCode !== 0) {
+    // A figure of a run that did not do its job is no figure: reported, and the bench exits 1 at the end.
+    failures.push(`${hosts} hosts: stns-fleet ${args[0]} exited ${run.exitCode}${args[0] === 'plan' && run.exitCode === 2 ? ' (changes left after apply)' : ''}`);
+    process.stderr.write(`bench: stns-fleet ${args[0]} exited ${run.exitCode}: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}\n`);
+  }
   const calls = diff(before.calls, after.calls);
   const hostSeconds = after.hostSeconds - before.hostSeconds;
   const lb = lowerBound(chainCalls, hostSeconds, parallel);
@@ -161,9 +165,11 @@ function gitHead(): string {
   }
 }
 
+const failures: string[] = [];
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memGiB: round(os.totalmem() / 2 ** 30, 1), loadAtStart: os.loadavg().map((l) => round(l)) };
 const startup = await startupMs();
 const render10k = await benchRender(10_000);
+const sealKeys = await benchSealKeys();
 const fleets: FleetResult[] = [];
 let peer: { stnsFleet: FleetResult; ansible: PeerRun } | undefined;
 if (peerHosts > 0) {
@@ -175,7 +181,7 @@ for (const n of sizes) fleets.push(await fleet(n, 'directory', EC2_OS));
 if (modelHosts > 0) fleets.push(await fleet(modelHosts, 'model', EC2_OS));
 const loadAtEnd = os.loadavg().map((l) => round(l));
 
-const results = { date: new Date().toISOString(), commit: gitHead(), node: process.version, machine: { ...machine, loadAtEnd }, latencyMs, throttlePct, startup, render10k, peer, fleets };
+const results = { date: new Date().toISOString(), commit: gitHead(), node: process.version, machine: { ...machine, loadAtEnd }, latencyMs, throttlePct, startup, render10k, sealKeys, peer, fleets };
 mkdirSync(benchDir, { recursive: true });
 writeFileSync(path.join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
@@ -207,4 +213,14 @@ for (const f of [...(peer ? [peer.stnsFleet] : []), ...fleets]) {
   }
 }
 print(`\nstns-fleet --help: ${startup.help} ms, node -e 0: ${startup.node} ms (${round(startup.help / startup.node, 1)}×, goal ≤ 3×); render (the plan stage) of ${render10k.hosts} hosts in ${render10k.distinctStates} distinct states: ${render10k.seconds} s (goal < 1 s), one state alone ${render10k.perStateMs} ms`);
+print('Seal key, on the host (make: create it and export its public key, once per host; open: unwrap a run key in apply), ms wall / CPU:');
+for (const f of sealKeys.figures) {
+  const ms = (w: number | null, c: number | null): string => (w === null ? 'n/a' : `${w} / ${c ?? '?'}`);
+  print(`  ${`${f.root} (OpenSSL ${f.openssl})`.padEnd(40)} ${f.scheme.padEnd(8)} make ${ms(f.makeMs, f.makeCpuMs).padEnd(14)} open ${ms(f.unwrapMs, f.unwrapCpuMs)}`);
+}
+for (const s of sealKeys.skipped) print(`  ${s.root}: not measured (${s.reason})`);
 print('Goals at 1000 hosts: apply ≤ 1.5× and plan ≤ 2× the lower bound, ≤ 0.15 / 0.1 SSM calls per host; model hosts: ≤ 2 ms controller CPU per host, peak RSS ≤ 500 MB. Written to packages/lab/bench/results.json.');
+if (failures.length > 0) {
+  process.stderr.write(`bench: ${failures.length} run(s) did not succeed, so their figures do not count:\n  ${failures.join('\n  ')}\n`);
+  process.exitCode = 1;
+}
