@@ -37,6 +37,9 @@ export class Tracked {
   finished = false;
   /** Counters at the last look; undefined before the first. */
   last: Counters | undefined;
+  /** When `last` was read, and what the look before it saw completed (the pace: poll-pace.ts). */
+  lastAt: number | undefined;
+  before: { at: number; completed: number } | undefined;
   unlisted = 0;
   /** Hosts completed (other than by delivery timeout) since the last Failed look: maybe failures. */
   unseen = false;

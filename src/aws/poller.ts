@@ -20,7 +20,7 @@ import type { AwsContext } from './clients.js';
 import { awsErrorName } from './errors.js';
 import { countersOf, Follow, over, type Counters, type FollowOptions, type Tracked } from './follow.js';
 import { isTerminal, NO_INVOCATION } from './invocation.js';
-import { expectedEnds } from './poll-pace.js';
+import { expectedEnd } from './poll-pace.js';
 
 export interface PollContext extends AwsContext {
   sleep: Sleep;
@@ -111,16 +111,13 @@ export class CommandPoller {
           const grace = [...this.follows].some((f) => f.inGrace());
           this.interval = grace ? this.ctx.pollMs : Math.min(this.ctx.maxPollMs, this.interval * 1.5);
           const now = this.ctx.now();
-          const pace = grace ? undefined : expectedEnds(this.live(), now);
-          // Far from the end, when every command in flight has a pace to judge by, look again after half the
-          // time left (within maxPollMs): a long phase costs fewer calls than the ×1.5 ramp from pollMs would.
-          if (pace?.all) this.interval = Math.max(this.interval, Math.min(this.ctx.maxPollMs, (pace.soonest - now) / 2));
+          const expected = grace ? undefined : expectedEnd(this.live(), now);
           // Ticks keep their cadence however long one takes (a slow service must not stretch the interval),
           // with a pause of at least half a pollMs between them.
           const step = grace ? this.ctx.pollMs : this.interval;
           this.nextTickAt = Math.min(this.nextTickAt, Math.max(start + step, now + this.ctx.pollMs / 2));
           // Sooner when the pace so far says a command ends before then (poll-pace.ts).
-          if (pace) this.nextTickAt = Math.min(this.nextTickAt, Math.max(pace.soonest, now + this.ctx.pollMs / 2));
+          if (expected !== undefined) this.nextTickAt = Math.min(this.nextTickAt, Math.max(expected, now + this.ctx.pollMs / 2));
         }
         await this.endGraces();
         for (const f of this.follows) f.poke();
@@ -159,7 +156,9 @@ export class CommandPoller {
       }
       c.unlisted = 0;
       const last = c.last ?? { status: 'Pending', target: 0, completed: 0, errors: 0, deliveryTimedOut: 0 };
+      if (c.last && c.lastAt !== undefined) c.before = { at: c.lastAt, completed: c.last.completed };
       c.last = k;
+      c.lastAt = now;
       if (over(k)) done.push(c);
       else if (!c.follow.stopped(now)) {
         if (k.completed - k.deliveryTimedOut > last.completed - last.deliveryTimedOut) c.unseen = true;

@@ -140,20 +140,6 @@ describe('polling', () => {
     expect(Math.max(...endedAt)).toBe(1500);
   });
 
-  test('a long command whose pace says its end is far is looked at less often than the ×1.5 ramp alone would', async () => {
-    const { ssmMock, clock, transport } = setup({ pollMs: 250, maxPollMs: 5000 });
-    const hosts = ids('i-', 20);
-    const fake = new FakeRunCommand(ssmMock, clock, (id) => succeedsAt(1000 * (hosts.indexOf(id) + 1)));
-    await transport.run(request(hosts));
-    const looks = fake.calls.filter((c) => c.api === 'ListCommands').map((c) => c.at);
-    // From 250 ms ×1.5, looks until the end at 20 s would be at 250, 625, 1188, 2031, 3297, 5195, 8043, 12314,
-    // 17314, 22314: ten. One host a second is a pace that says the end is ~20 s off, so the interval goes to
-    // maxPollMs at once.
-    expect(looks.length).toBeLessThanOrEqual(7);
-    expect(looks.at(-1)!).toBeGreaterThanOrEqual(20_000);
-    expect(looks.at(-1)!).toBeLessThanOrEqual(25_000);
-  });
-
   test('every terminal state reaches the results as its kind; a host never recorded is undelivered (no-invocation)', async () => {
     const { ssmMock, clock, transport } = setup();
     const [ok, failed, cancelled, execTimeout, deliveryTimeout, undeliverable, terminated, ghost] = ids('i-', 8);
