@@ -1,5 +1,6 @@
 // apply: canary hosts first, alone; stop if one fails or does not verify. Then the rest, every batch at once
-// (hosts that share a change share one script and one SendCommand per ≤ 50 hosts), with the concurrency
+// (hosts that share a change share one script and one SendCommand per ≤ 50 hosts, fewer where the script
+// would outgrow what one command carries: batches.ts), with the concurrency
 // split across batches and one error budget for the whole rollout: past it, every in-flight command is
 // cancelled. An interrupt (the signal: Ctrl-C, SIGTERM) cancels the same way, and stops new work at every
 // phase boundary: once it fired, no command is sent. Each host ends with exactly one outcome.
@@ -7,7 +8,7 @@ import { interruptedLabel, interruption } from '../exit-codes.js';
 import { finishHostScript } from '../plan/host-script.js';
 import { newRunKey, type RunKey } from '../host-script/seal.js';
 import { amountToCount } from '../inventory/resolve.js';
-import { chunk } from '../model/chunk.js';
+import { batchesFor } from './batches.js';
 import type { Amount } from '../inventory/fields.js';
 import type { SecretValues } from '../render/secrets.js';
 import type { InvocationResult, Transport } from '../transport/types.js';
@@ -63,8 +64,6 @@ export function notApplied(plan: FleetPlan, why: string): ApplyReport {
 function budgetLabel(a: Amount, count: number): string {
   return typeof a === 'string' ? `${a} (${count} host(s))` : String(count);
 }
-
-const BATCH = 50;
 
 /** Canary hosts: round-robin over the units, so a canary of N covers up to N different changes. */
 export function pickCanary(hosts: PlannedHost[], n: number): PlannedHost[] {
@@ -125,7 +124,11 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     let stopped: string | undefined;
     const byUnit = new Map<string, PlannedHost[]>();
     for (const h of hosts) byUnit.set(h.unit!, [...(byUnit.get(h.unit!) ?? []), h]);
-    const batches = [...byUnit].flatMap(([u, hs]) => chunk(hs, BATCH).map((b) => ({ unit: units.get(u)!, hosts: b })));
+    const batches = [...byUnit].flatMap(([u, hs]) => {
+      const unit = units.get(u)!;
+      const values = o.secrets.get(unit.group) ?? {};
+      return batchesFor(hs, (b) => scriptFor(unit, b, values, runKeys, o.runKey ?? newRunKey)).map((b) => ({ unit, ...b }));
+    });
     // Final results only, once per host (the transport's promise); cancelled ones spend no budget (isError).
     const onUpdate = (r: InvocationResult): void => {
       const x = classify(r);
@@ -140,9 +143,8 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     };
     try {
       await Promise.all(
-        batches.map(async ({ unit, hosts: b }) => {
+        batches.map(async ({ unit, hosts: b, script }) => {
           if (ctl.signal.aborted) return; // stopped before it was sent: its hosts end as not attempted
-          const script = scriptFor(unit, b, o.secrets.get(unit.group) ?? {}, runKeys, o.runKey ?? newRunKey);
           emit({ kind: 'sent', unit: unit.id, hosts: b.map((h) => h.id) });
           const share = Math.max(1, Math.floor((concurrency * b.length) / hosts.length));
           const results = await o.transport.run(

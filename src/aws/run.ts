@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { AwsError } from '../errors.js';
 import { chunk } from '../model/chunk.js';
-import type { InvocationResult, RunOptions, RunRequest } from '../transport/types.js';
+import { HOSTS_PER_COMMAND, SCRIPT_MAX_BYTES, type InvocationResult, type RunOptions, type RunRequest } from '../transport/types.js';
 import { mapLimit } from './backoff.js';
 import { Board, stripSuffix, type Sent } from './board.js';
 import { awsErrorName, awsFleetError } from './errors.js';
@@ -34,7 +34,6 @@ export interface RunContext extends PollContext {
   cancelGraceMs: number;
 }
 
-const HOSTS_PER_COMMAND = 50;
 const COMMENT_MAX = 100;
 const MARK_PREFIX = 'sf:';
 /** After an ambiguous SendCommand failure, ListCommands is searched after each of these waits (7 s in all). */
@@ -150,6 +149,10 @@ async function cancelAll(ctx: RunContext, sent: Sent[]): Promise<void> {
 }
 
 export async function runScript(ctx: RunContext, poller: CommandPoller, req: RunRequest, o: RunOptions = {}): Promise<InvocationResult[]> {
+  // The caller splits its hosts so that each script fits (apply/batches.ts); sending one that does not would
+  // only come back as AWS's validation error after the first hosts of a rollout were already changed.
+  const bytes = Buffer.byteLength(req.script);
+  if (bytes > SCRIPT_MAX_BYTES) throw new Error(`internal: a ${bytes}-byte script, over the ${SCRIPT_MAX_BYTES} bytes one command may carry`);
   const board = new Board([...new Set(req.instanceIds)], o.onUpdate);
   const pastDeadline = (): boolean => o.deadline !== undefined && ctx.now() >= o.deadline;
   const stopped = (): boolean => o.signal?.aborted === true || pastDeadline();

@@ -40,8 +40,15 @@ export interface Discovery {
   notFound: string[];
 }
 
+/** The largest script one command may carry. SSM documents no cap on SendCommand Parameters but a 64 KB
+ * document; the lab refuses Parameters over 64 KiB (payloadCapBytes). A margin for the other parameters. */
+export const SCRIPT_MAX_BYTES = 63 * 1024;
+/** SSM's cap on InstanceIds per SendCommand. */
+export const HOSTS_PER_COMMAND = 50;
+
 export interface RunRequest {
-  /** The whole shell script (AWS-RunShellScript `commands`, as one string). Never carries a secret in clear. */
+  /** The whole shell script (AWS-RunShellScript `commands`, as one string), at most SCRIPT_MAX_BYTES. Never
+   * carries a secret in clear. */
   script: string;
   /** Any number of hosts; the transport sends ≤ 50 per SendCommand. */
   instanceIds: string[];
