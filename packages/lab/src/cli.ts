@@ -35,6 +35,10 @@ export const USAGE = `usage: stns-fleet-lab [options]   (in the repository: npm 
   --stns-users FILE        what the STNS server serves, JSON or YAML: users (name, id, keys: your own
                            public keys), groups, and per token (web, pi, …) the users and groups it may see
                            (format: packages/lab/src/stns-directory.ts); default alice, bob, carol, dave, erin
+  --model-hosts            hosts answer from a model of the real scripts, not a tree and a shell each: one
+                           real run per distinct host state and script, replayed for every host in that
+                           state (10,000 hosts on a small machine; src/model-hosts.ts). EC2 OS profiles only:
+                           no Raspberry Pis (--pis, clones) and no --chroot
   --work-dir DIR           where the lab makes its directory (default the temp dir)
   --keep                   keep the lab directory after Ctrl-C`;
 
@@ -68,6 +72,7 @@ export function optionsFromArgs(argv: string[]): StartLabOptions {
       'stns-users': { type: 'string' },
       'write-inventory': { type: 'string' },
       keep: { type: 'boolean' },
+      'model-hosts': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,6 +103,7 @@ export function optionsFromArgs(argv: string[]): StartLabOptions {
   set('chrootRootfs', values['chroot-rootfs']);
   set('stnsDirectory', values['stns-users']);
   set('keepWorkDir', values.keep);
+  set('modelHosts', values['model-hosts']);
   set('writeInventory', values['write-inventory']);
   return o;
 }
@@ -144,7 +150,7 @@ export function banner(lab: Lab, cwd = process.env['INIT_CWD'] ?? process.cwd())
     `  tokens also in SSM as SecureString ${TOKEN_PARAMETERS.web} and ${TOKEN_PARAMETERS.pi}`,
     `  faults:       ${faults.length > 0 ? faults.join('; ') : 'none'}`,
     ...inventoryLines(lab, cwd),
-    `  hosts:        ${lab.endpoint}/_lab/hosts   stats: ${lab.endpoint}/_lab/stats   trees: ${lab.workDir}/hosts`,
+    `  hosts:        ${lab.endpoint}/_lab/hosts   stats: ${lab.endpoint}/_lab/stats   trees: ${lab.options.modelHosts ? `${lab.workDir}/model (one per model state)` : `${lab.workDir}/hosts`}`,
     '',
     ...Object.entries(exports).map(([k, v]) => `export ${k}=${shq(v)}`),
     '',

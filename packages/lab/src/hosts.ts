@@ -56,6 +56,9 @@ export interface LabHost {
   ip: string;
   computerName: string;
   ec2?: Ec2Instance;
+  /** A model host (model-hosts.ts): `dir` is only its name (nothing is made there); its commands are answered
+   * by the lab's model from what they did on the tree of the state the host is in. */
+  model?: boolean;
   /** A chroot host: a copy of the cached Debian 12 rootfs, commands run with chroot (chroot-hosts.ts). */
   chroot?: boolean;
   /** Raspberry Pi boards: the managed-node ID on the image at lab start (a clone carries its original's). */
@@ -96,6 +99,7 @@ export function planHosts(o: ResolvedOptions, hostsDir: string): LabHost[] {
       family: profileById(os).family,
       dir: path.join(hostsDir, key),
       fault: faults[i],
+      ...(o.modelHosts ? { model: true } : {}),
       slowDelayMs: slow.int(o.slowDelayMs[0], o.slowDelayMs[1]),
       ip: '',
       computerName: '',

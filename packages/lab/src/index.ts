@@ -2,6 +2,7 @@
 // repository. Private: never published; it reaches stns-fleet through the CLI's public exports only.
 export { startLab, TOKEN_ENV, TOKEN_PARAMETERS, type AnsweredRequest, type Lab, type LabStats, type StartLabOptions, type TokenName } from './lab.js';
 export { EC2_PROFILES, LabOptionsError, resolveOptions, type LabOptions, type ResolvedOptions } from './options.js';
+export type { ModelStats } from './model-hosts.js';
 export type { LabHostInfo, LabInfo } from './lab-api.js';
 export { LAB_INVENTORY, labInventoryFile, labInventoryYaml, type LabInventoryOptions } from './inventory.js';
 export type { RecordedRequest, RecordedResponse } from './server.js';

@@ -14,6 +14,8 @@ import { planHosts, type LabHost } from './hosts.js';
 import { inventoryEndpoints, LAB_INVENTORY, labInventoryFile, sameEndpoint } from './inventory.js';
 import { hostInfo, keptCommands, labRoutes, type KeptCommand, type LabHostInfo, type LabInfo } from './lab-api.js';
 import { Limiter } from './limiter.js';
+import { ModelHosts, type ModelStats } from './model-hosts.js';
+import { ModelHostRunner } from './model-runner.js';
 import { resolveOptions, type LabOptions, type ResolvedOptions } from './options.js';
 import { ParameterStore } from './parameters.js';
 import { Rng } from './random.js';
@@ -42,7 +44,7 @@ export interface StartLabOptions extends LabOptions {
 /** A recorded request that has been answered, with its answer. */
 export type AnsweredRequest = RecordedRequest & { response: RecordedResponse };
 
-export interface LabStats extends ApiStats {
+export interface LabStats extends ApiStats, ModelStats {
   /** Host processes started (one per invocation that ran). */
   hostCommands: number;
   /** Wall-clock seconds those processes ran, summed. */
@@ -165,7 +167,11 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     params.put({ name: TOKEN_PARAMETERS.pi, type: 'SecureString', value: o.tokens.pi, description: TOKEN_DESCRIPTIONS.pi, overwrite: false });
     const counters = { hostCommands: 0, hostMs: 0 };
     const binDir = path.join(workDir, 'bin');
-    const runner = new HostRunner({ binDir, maxProcesses: o.maxHostProcesses, onSpawn: () => counters.hostCommands++, onExit: (_, ms) => (counters.hostMs += ms) });
+    const runnerOptions = { binDir, maxProcesses: o.maxHostProcesses, onSpawn: () => counters.hostCommands++, onExit: (_: unknown, ms: number) => (counters.hostMs += ms) };
+    // What a model host's script sees beyond its tree: the STNS tokens in force (set once the server runs).
+    let stnsWorld = (): string => '';
+    const model = o.modelHosts ? new ModelHosts(path.join(workDir, 'model'), () => stnsWorld()) : undefined;
+    const runner = model ? new ModelHostRunner(runnerOptions, model) : new HostRunner(runnerOptions);
     cleanup.push(() => runner.killAll());
     killHosts = () => runner.killAll();
     const state: LabState = {
@@ -198,6 +204,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       stnsEndpoint = await stns.listen(0);
     }
     cleanup.push(() => stns.close());
+    stnsWorld = () => stns.tokens().map((t) => `${t.name}=${t.value}`).join('\n');
     const written: string[] = [];
     const info = (): LabInfo => {
       const shipped = inventoryEndpoints(readFileSync(LAB_INVENTORY, 'utf8'));
@@ -217,18 +224,24 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     });
     const endpoint = await api.listen(o.port);
     cleanup.push(() => api.close());
-    const stats = (): LabStats => ({ ...structuredClone(api.stats), hostCommands: counters.hostCommands, hostSeconds: counters.hostMs / 1000, commands: state.engine.commands.size, stns: { ...stns.stats } });
+    const stats = (): LabStats => ({ ...structuredClone(api.stats), hostCommands: counters.hostCommands, hostSeconds: counters.hostMs / 1000, commands: state.engine.commands.size, stns: { ...stns.stats }, ...(model?.stats() ?? { modelRuns: 0, modelHits: 0, modelStates: 0 }) });
 
     await writeStandins(binDir);
     const chroot = o.chroot > 0 ? { rootfs: o.chrootRootfs ?? rootfsPath(), debs: await buildDebs(path.join(workDir, 'debs')) } : undefined;
+    const treeContext = { labUrl: endpoint, region: o.region, nodePath: process.execPath, labBin: LAB_BIN, ...(chroot ? { chroot } : {}) };
+    if (model) {
+      await model.seed(hosts, { ...treeContext, startedAt: started });
+      for (const h of hosts) if (h.model) state.platforms.set(h.key, model.platformOf(h));
+    }
     const limit = new Limiter(16);
     await Promise.all(
       hosts.map(async (h, i) => {
+        if (h.model) return;
         const release = await limit.acquire().ready;
         try {
           // Clones were booted after the board they copy: they are the most recently started.
           const startedAt = h.board?.cloneOf ? started + i : started - 60_000 + i;
-          await seedHostTree(h, { labUrl: endpoint, region: o.region, nodePath: process.execPath, labBin: LAB_BIN, startedAt, ...(chroot ? { chroot } : {}) });
+          await seedHostTree(h, { ...treeContext, startedAt });
           state.platforms.set(h.key, await platformOf(h));
         } finally {
           release();

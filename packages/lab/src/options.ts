@@ -76,6 +76,10 @@ export interface LabOptions {
    * reaches the next live board, a restarted agent first) or 'last-started' (always the most recently
    * started one). See fleet.ts. */
   cloneAnswers?: CloneAnswers;
+  /** Model hosts (model-hosts.ts): no tree and no shell per host; each host is a state of a shared model that
+   * replays what the real scripts did on one real tree per state. For the controller at 10,000 hosts on a
+   * small machine. EC2 hosts only: Raspberry Pis (pis, clones) and chroot hosts are refused. */
+  modelHosts?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -103,6 +107,7 @@ export interface ResolvedOptions {
   /** The chroot hosts' root filesystem (undefined: the default cached rootfs). */
   chrootRootfs: string | undefined;
   cloneAnswers: CloneAnswers;
+  modelHosts: boolean;
   /** The STNS directory served, checked and with defaults filled in. */
   stns: StnsDirectory;
   /** Where it came from: the file, "options" (an object) or "built-in". */
@@ -139,7 +144,14 @@ export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
   }
   // raspberry-pi-os alone: every host is a Pi; listed with others, or clones asked for (copies of the first
   // Pi): at least one Pi; else one in ten.
-  const defaultPis = os.length === 0 ? hosts : Math.floor(hosts / 10) || ((wantsPi && !every) || faults.clones > 0 ? Math.min(1, hosts) : 0);
+  const modelHosts = o.modelHosts ?? false;
+  if (modelHosts) {
+    // Boards are files the lab reads to route (vault, agent, fingerprint): not modelled, so not offered.
+    if (wantsPi && !every) throw new LabOptionsError('modelHosts: Raspberry Pi hosts are not modelled; name EC2 OS profiles only');
+    if ((o.pis ?? 0) > 0 || faults.clones > 0) throw new LabOptionsError('modelHosts: Raspberry Pi hosts (pis, clones) are not modelled');
+    if ((o.chroot ?? 0) > 0) throw new LabOptionsError('modelHosts: chroot hosts are not modelled');
+  }
+  const defaultPis = modelHosts ? 0 : os.length === 0 ? hosts : Math.floor(hosts / 10) || ((wantsPi && !every) || faults.clones > 0 ? Math.min(1, hosts) : 0);
   const pis = nonNegative('pis', o.pis, defaultPis);
   if (pis > hosts) throw new LabOptionsError(`pis (${pis}) cannot exceed hosts (${hosts})`);
   if (!every && wantsPi && pis === 0 && hosts > 0) throw new LabOptionsError('os names raspberry-pi-os, which runs on the Pi hosts, but pis is 0');
@@ -195,6 +207,7 @@ export function resolveOptions(o: LabOptions = {}): ResolvedOptions {
     chroot: nonNegative('chroot', o.chroot, 0),
     chrootRootfs: o.chrootRootfs,
     cloneAnswers: o.cloneAnswers ?? 'in-turn',
+    modelHosts,
     stns,
     stnsSource,
     stnsTokens: [],

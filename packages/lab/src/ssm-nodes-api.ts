@@ -37,22 +37,48 @@ function info(s: LabState, v: NodeView): Json {
   return out;
 }
 
-/** A field of InstanceInformation that a filter key compares against. */
-function field(s: LabState, v: NodeView, key: string): string | undefined {
-  const i = info(s, v);
-  const map: Record<string, unknown> = {
-    ActivationIds: i['ActivationId'],
-    AgentVersion: i['AgentVersion'],
-    IamRole: i['IamRole'],
-    InstanceIds: i['InstanceId'],
-    PingStatus: i['PingStatus'],
-    PlatformTypes: i['PlatformType'],
-    ResourceType: i['ResourceType'],
-    SourceIds: i['SourceId'],
-    SourceTypes: i['SourceType'],
-  };
-  const f = map[key];
-  return typeof f === 'string' ? f : undefined;
+/** A field of InstanceInformation that a filter key compares against (as info() shows it; per node of a
+ * 10,000-node scan, so without building the whole record). */
+function field(v: NodeView, key: string): string | undefined {
+  switch (key) {
+    case 'ActivationIds':
+      return v.node?.activationId;
+    case 'AgentVersion':
+      return AGENT_VERSION;
+    case 'IamRole':
+      return v.node?.iamRole;
+    case 'InstanceIds':
+    case 'SourceIds':
+      return v.id;
+    case 'PingStatus':
+      return v.pingStatus;
+    case 'PlatformTypes':
+      return 'Linux';
+    case 'ResourceType':
+      return v.resourceType;
+    case 'SourceTypes':
+      return v.resourceType === 'EC2Instance' ? 'AWS::EC2::Instance' : 'AWS::SSM::ManagedInstance';
+    default:
+      return undefined;
+  }
+}
+
+/** The matching nodes of a paging sequence, kept from its first page: later pages (NextToken) are slices of
+ * it, not a new scan of every node each (10,000 nodes in pages of 50: 200 scans otherwise). A few sequences
+ * at once; a first page always scans anew. */
+const sequences = new WeakMap<LabState, Map<string, NodeView[]>>();
+const KEPT_SEQUENCES = 64;
+
+function matching(s: LabState, key: string, next: boolean, scan: () => NodeView[]): NodeView[] {
+  let kept = sequences.get(s);
+  if (!kept) sequences.set(s, (kept = new Map()));
+  const had = next ? kept.get(key) : undefined;
+  if (had) return had;
+  const views = scan();
+  kept.delete(key);
+  kept.set(key, views);
+  if (kept.size > KEPT_SEQUENCES) kept.delete(kept.keys().next().value!);
+  return views;
 }
 
 export function describeInstanceInformation(s: LabState, input: Json): unknown {
@@ -72,15 +98,18 @@ export function describeInstanceInformation(s: LabState, input: Json): unknown {
   }
   const tagFilters = filters.filter((f) => f.key.startsWith('tag:') || f.key === 'tag-key');
   if (tagFilters.length > 0 && tagFilters.length < filters.length) throw validationError(['Tag filters cannot be combined with other filter types']);
-  const views = s.fleet.views().filter((v) =>
-    filters.every((f) => {
-      if (f.key === 'tag-key') return f.values.some((k) => v.tags.has(k));
-      if (f.key.startsWith('tag:')) return f.values.includes(v.tags.get(f.key.slice(4)) ?? '\0');
-      const have = field(s, v, f.key);
-      return have !== undefined && f.values.includes(have);
-    }),
+  const token = optStr(input, 'NextToken');
+  const views = matching(s, JSON.stringify(filters), token !== undefined && token !== '', () =>
+    s.fleet.views().filter((v) =>
+      filters.every((f) => {
+        if (f.key === 'tag-key') return f.values.some((k) => v.tags.has(k));
+        if (f.key.startsWith('tag:')) return f.values.includes(v.tags.get(f.key.slice(4)) ?? '\0');
+        const have = field(v, f.key);
+        return have !== undefined && f.values.includes(have);
+      }),
+    ),
   );
-  const page = paginate(views, { maxResults: max ?? 10, token: optStr(input, 'NextToken'), request: filters });
+  const page = paginate(views, { maxResults: max ?? 10, token, request: filters });
   if (!page) throw new ApiError('InvalidNextToken', 'The specified token is not valid.');
   return { InstanceInformationList: page.items.map((v) => info(s, v)), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
 }
