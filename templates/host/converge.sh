@@ -116,12 +116,16 @@ sf_sha() { # path → sha256 or "absent"
 # Every process costs a host 1-2 ms of CPU, and fleets run this at once: files are hashed many at a time.
 SF_NL='
 '
-sf_sums() { # var path ...: each var set as sf_sha would (sha256, "not-a-file" or "absent"), one sha256sum for all
+sf_file_args() { # var path ...: the paths that are regular files, one per line, into sf_files
 	sf_files=""
 	sf_odd=1
 	for sf_x; do
 		if [ "$sf_odd" = 1 ]; then sf_odd=0; else sf_odd=1; [ ! -f "$sf_x" ] || sf_files="$sf_files$sf_x$SF_NL"; fi
 	done
+}
+
+sf_sums() { # var path ...: each var set as sf_sha would (sha256, "not-a-file" or "absent"), one sha256sum for all
+	sf_file_args "$@"
 	: >"$W/sums"
 	# shellcheck disable=SC2086 # split at newlines only (a path may hold spaces, never a newline: SAFE_PATH, $R)
 	if [ -n "$sf_files" ]; then (set -f; IFS=$SF_NL; exec sha256sum $sf_files) >"$W/sums" 2>/dev/null; fi
@@ -142,11 +146,7 @@ sf_sums() { # var path ...: each var set as sf_sha would (sha256, "not-a-file" o
 }
 
 sf_stats() { # var path ...: each var set to its path's "mode uid gid" (stat), "" where it has none; one stat
-	sf_files=""
-	sf_odd=1
-	for sf_x; do
-		if [ "$sf_odd" = 1 ]; then sf_odd=0; else sf_odd=1; [ ! -f "$sf_x" ] || sf_files="$sf_files$sf_x$SF_NL"; fi
-	done
+	sf_file_args "$@"
 	: >"$W/stats"
 	# shellcheck disable=SC2086 # split at newlines only
 	if [ -n "$sf_files" ]; then (set -f; IFS=$SF_NL; exec stat -c '%a %u %g %n' $sf_files) >"$W/stats" 2>/dev/null; fi
