@@ -110,7 +110,8 @@ function fields(e: unknown): ErrorFields | undefined {
   };
 }
 
-function isThrottling(e: unknown): boolean {
+/** AWS asked to slow down (any of THROTTLING, or HTTP 429, or smithy's throttling trait). */
+export function isThrottling(e: unknown): boolean {
   const f = fields(e);
   return f !== undefined && (THROTTLING.has(f.name) || f.status === 429 || f.throttlingTrait);
 }

@@ -3,10 +3,9 @@
 // how the local lab is reached with the real SDK code path.
 //
 // Retries: the SDK makes ONE attempt per call (maxAttempts 1); the only retry policy is withRetry in
-// backoff.ts, which knows which calls are safe to repeat (a SendCommand is not). retryMode stays 'adaptive'
-// for its client-side rate limiter alone: with one attempt the SDK still feeds every throttling answer to it
-// (refreshRetryTokenForRetry updates the sending rate before it refuses a retry) and still waits for a send
-// token before each request, so the calls of a large rollout (our retries included) slow down together.
+// backoff.ts, which knows which calls are safe to repeat (a SendCommand is not). retryMode is 'standard'
+// (whatever AWS_RETRY_MODE says): the SDK's 'adaptive' limiter held every call of a run for up to 2 s after
+// one early throttle; how the calls of a run slow down together is throttle-gate.ts.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DEFAULT_ATTEMPTS, type Call } from './backoff.js';
@@ -52,7 +51,7 @@ function maxAttemptsOf(o: Pick<AwsClientOptions, 'maxAttempts'>, env: NodeJS.Pro
 export function makeAwsClients(o: AwsClientOptions, env: NodeJS.ProcessEnv = process.env): AwsClients {
   const config = {
     region: o.region,
-    retryMode: 'adaptive',
+    retryMode: 'standard',
     maxAttempts: 1,
     ...(o.profile ? { profile: o.profile } : {}),
   };

@@ -1,6 +1,6 @@
 // SsmTransport: the Transport and ManagedNodeAdmin seams implemented with the SSM and EC2 clients. Every
 // call goes through one wrapper: the one retry policy (backoff.ts: what may be retried goes by the action),
-// then any error as one FleetError sentence.
+// each attempt through the run's throttle gate (throttle-gate.ts), then any error as one FleetError sentence.
 import { CreateTagsCommand, DescribeTagsCommand, type TagDescription } from '@aws-sdk/client-ec2';
 import {
   AddTagsToResourceCommand,
@@ -12,11 +12,12 @@ import {
 } from '@aws-sdk/client-ssm';
 import { AwsError, FleetError, UserError } from '../errors.js';
 import type { Discovery, HostSelection, InvocationResult, ManagedNodeAdmin, RunOptions, RunRequest, Transport } from '../transport/types.js';
-import { DEFAULT_ATTEMPTS, isAmbiguous, safetyOf, sleep as realSleep, withRetry, type Call, type Sleep } from './backoff.js';
+import { DEFAULT_ATTEMPTS, isAmbiguous, isThrottling, safetyOf, sleep as realSleep, withRetry, type Call, type Sleep } from './backoff.js';
 import { makeAwsClients, type AwsClientOptions, type AwsClients } from './clients.js';
 import { discover } from './discover.js';
 import { awsErrorName, awsFleetError } from './errors.js';
 import { CommandPoller } from './poller.js';
+import { ThrottleGate } from './throttle-gate.js';
 import { fullOutput, runScript, type RunContext } from './run.js';
 
 /** The first poll interval: a host script takes a fraction of a second, so the first look comes soon after
@@ -50,8 +51,10 @@ export class SsmTransport implements Transport, ManagedNodeAdmin {
   constructor(clients: AwsClients, o: SsmTransportOptions = {}) {
     const sleep = o.sleep ?? realSleep;
     const retry = { attempts: o.retryAttempts ?? clients.maxAttempts ?? DEFAULT_ATTEMPTS, sleep, random: o.random ?? Math.random };
+    // One gate for every call of this transport: a throttle slows them all (throttle-gate.ts).
+    const gate = new ThrottleGate();
     const call: Call = (action, fn, co = {}) =>
-      withRetry(fn, { ...retry, ...co, safety: safetyOf(action) }).catch((e: unknown) => {
+      withRetry(() => gate.run(fn, isThrottling), { ...retry, ...co, safety: safetyOf(action) }).catch((e: unknown) => {
         throw awsFleetError(e, action);
       });
     this.ctx = {

@@ -8,14 +8,14 @@ afterEach(() => {
 });
 
 describe('makeAwsClients', () => {
-  test('the SDK makes one attempt per call (adaptive: its rate limiter only); 8 of ours by default; region and profile', async () => {
+  test('the SDK makes one attempt per call (standard mode: no client-side rate limiter); 8 of ours by default; region and profile', async () => {
     vi.stubEnv('AWS_MAX_ATTEMPTS', undefined);
     const clients = makeAwsClients({ region: 'ap-northeast-1', profile: 'fleet-admin' });
     expect(clients.maxAttempts).toBe(8);
     for (const c of [clients.ssm.config, clients.ec2.config]) {
       expect(await c.region()).toBe('ap-northeast-1');
       expect(await c.maxAttempts()).toBe(1);
-      expect(c.retryMode).toBe('adaptive');
+      expect(c.retryMode).toBe('standard');
       expect(c.profile).toBe('fleet-admin');
     }
   });

@@ -98,9 +98,6 @@ describe('SendCommand is never sent twice', () => {
     const second = ssm.received.indexOf(sends[1]!);
     expect(ssm.received.slice(0, second).map((r) => r.op)).toEqual(['SendCommand']);
     expect(clock.sleeps[0]).toBe(250);
-    // The SDK's adaptive rate limiter still works with one attempt: it heard the throttle and held the next
-    // request for a send token (real time; our backoff above took none). This is what makes the test slow.
-    expect(sends[1]!.at - sends[0]!.at).toBeGreaterThanOrEqual(200);
   });
 
   test('a 500 before anything was created: looked for over 7 s, not found, sent once more: one command in all', async () => {
