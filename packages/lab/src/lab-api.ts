@@ -3,11 +3,13 @@
 //   GET  /_lab/stats     API calls by operation, throttled calls, errors, host commands run, STNS requests
 //   GET  /_lab/hosts     every host: ID, kind, role, OS, tags, state, fault, ping status, tree
 //   POST /_lab/register  the amazon-ssm-agent stand-in registering a board with an activation
+//   POST /_lab/sshd      the sshd stand-in, answered here (served-standins.ts)
 import { isTerminal } from './commands.js';
 import { ApiError } from './errors.js';
 import { agentState, boardIdentity, fingerprintMatches } from './host-tree.js';
 import type { LabHost } from './hosts.js';
 import { contentOf, pluginOutput, STDERR_MAX, STDOUT_MAX } from './output.js';
+import { servedStandins } from './served-standins.js';
 import type { LabRoute } from './server.js';
 import type { LabState } from './state.js';
 
@@ -163,5 +165,6 @@ export function labRoutes(s: () => LabState, stats: () => unknown, info: () => L
       if (method !== 'POST') throw new ApiError('MethodNotAllowed', 'use POST', 405);
       return register(s(), body);
     },
+    ...servedStandins(),
   };
 }

@@ -167,7 +167,8 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
     params.put({ name: TOKEN_PARAMETERS.pi, type: 'SecureString', value: o.tokens.pi, description: TOKEN_DESCRIPTIONS.pi, overwrite: false });
     const counters = { hostCommands: 0, hostMs: 0 };
     const binDir = path.join(workDir, 'bin');
-    const runnerOptions = { binDir, maxProcesses: o.maxHostProcesses, onSpawn: () => counters.hostCommands++, onExit: (_: unknown, ms: number) => (counters.hostMs += ms) };
+    let labUrl: string | undefined;
+    const runnerOptions = { binDir, maxProcesses: o.maxHostProcesses, labUrl: () => labUrl, onSpawn: () => counters.hostCommands++, onExit: (_: unknown, ms: number) => (counters.hostMs += ms) };
     // What a model host's script sees beyond its tree: the STNS tokens in force (set once the server runs).
     let stnsWorld = (): string => '';
     const model = o.modelHosts ? new ModelHosts(path.join(workDir, 'model'), () => stnsWorld()) : undefined;
@@ -223,6 +224,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       recordResponses: options.recordResponses ?? false,
     });
     const endpoint = await api.listen(o.port);
+    labUrl = endpoint;
     cleanup.push(() => api.close());
     const stats = (): LabStats => ({ ...structuredClone(api.stats), hostCommands: counters.hostCommands, hostSeconds: counters.hostMs / 1000, commands: state.engine.commands.size, stns: { ...stns.stats }, ...(model?.stats() ?? { modelRuns: 0, modelHits: 0, modelStates: 0 }) });
 

@@ -1,8 +1,8 @@
 // Runs a command on a lab host the way the SSM agent runs AWS-RunShellScript: the commands written to
 // _script.sh in the node's orchestration directory, run by /bin/sh with the agent's environment variables,
 // stdout and stderr captured, the whole process group killed (exit code 137) at the execution timeout or on
-// cancel. A directory host's commands see STNS_FLEET_ROOT=<its tree>, STNS_FLEET_LAB_SERVICES=1 and the lab's
-// stand-ins first on PATH.
+// cancel. A directory host's commands see STNS_FLEET_ROOT=<its tree>, STNS_FLEET_LAB_SERVICES=1, the lab's
+// URL (STNS_FLEET_LAB_URL, for the stand-ins it serves) and the lab's stand-ins first on PATH.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -64,9 +64,15 @@ export class HostRunner {
   private readonly groups = new Set<number>();
 
   constructor(
-    private readonly o: { binDir: string; maxProcesses: number; onSpawn?: (spec: RunSpec) => void; onExit?: (spec: RunSpec, ms: number) => void },
+    private readonly o: { binDir: string; maxProcesses: number; labUrl?: () => string | undefined; onSpawn?: (spec: RunSpec) => void; onExit?: (spec: RunSpec, ms: number) => void },
   ) {
     this.limiter = new Limiter(o.maxProcesses);
+  }
+
+  /** STNS_FLEET_LAB_URL: the lab answers its served stand-ins itself (served-standins.ts). */
+  private labEnv(): Record<string, string> {
+    const url = this.o.labUrl?.();
+    return url ? { STNS_FLEET_LAB_URL: url } : {};
   }
 
   run(spec: RunSpec): RunHandle {
@@ -140,13 +146,14 @@ export class HostRunner {
           cwd,
           // STNS_FLEET_LAB_SERVICES: the host script restarts cache-stnsd through the systemctl stand-in, as on a
           // running host (converge.sh sf_lab_services; the model is lab-bin/lib/cache-stnsd.mjs).
-          env: { ...agentEnv, PATH: `${this.o.binDir}:${SYSTEM_PATH}`, HOME: path.join(root, 'root'), TMPDIR: path.join(root, 'tmp'), STNS_FLEET_ROOT: root, STNS_FLEET_LAB_SERVICES: '1' },
+          env: { ...agentEnv, PATH: `${this.o.binDir}:${SYSTEM_PATH}`, HOME: path.join(root, 'root'), TMPDIR: path.join(root, 'tmp'), STNS_FLEET_ROOT: root, STNS_FLEET_LAB_SERVICES: '1', ...this.labEnv() },
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
     setChild(child);
     if (child.pid !== undefined) this.groups.add(child.pid);
     const startedAt = new Date();
+    const startedMs = performance.now(); // host seconds to the microsecond: a one-line script takes under 1 ms
     markStarted(startedAt);
     this.o.onSpawn?.(spec);
     const closedEarly = new Promise<boolean>((r) => child.on('close', () => r(true)));
@@ -158,7 +165,7 @@ export class HostRunner {
       child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? KILLED_EXIT : 128 + 15)));
     });
     clearTimeout(timer);
-    this.o.onExit?.(spec, Date.now() - startedAt.getTime());
+    this.o.onExit?.(spec, performance.now() - startedMs);
     // Background children may still hold the pipes; give them a moment, then stop listening.
     let drain: NodeJS.Timeout | undefined;
     const closed = await Promise.race([closedEarly, new Promise<boolean>((r) => (drain = setTimeout(() => r(false), DRAIN_MS)))]);

@@ -138,7 +138,10 @@ export class ApiServer {
       return;
     }
     try {
-      json(200, route(method, body));
+      const answer = route(method, body);
+      // A served stand-in's answer is text (served-standins.ts); every other endpoint answers JSON.
+      if (typeof answer === 'string') res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(answer);
+      else json(200, answer);
     } catch (e) {
       if (e instanceof ApiError) json(e.status, { code: e.code, message: e.message });
       else throw e;

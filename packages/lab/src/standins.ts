@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 export const LAB_BIN = fileURLToPath(new URL('../lab-bin/', import.meta.url));
 
 /** Command name → how the wrapper runs it. */
-const STANDINS: Record<string, { mjs: string } | { sh: string; as: string }> = {
-  sshd: { mjs: 'sshd.mjs' },
+const STANDINS: Record<string, { mjs: string; served?: true } | { sh: string; as: string }> = {
+  // Served: asked of the lab process (served.sh, one curl) when the host's environment names the lab
+  // (STNS_FLEET_LAB_URL, set by the lab's runner); a node process per call otherwise (a tree in a test).
+  sshd: { mjs: 'sshd.mjs', served: true },
   'stns-key-wrapper': { mjs: 'stns-key-wrapper.mjs' },
   getent: { mjs: 'getent.mjs' },
   'amazon-ssm-agent': { mjs: 'amazon-ssm-agent.mjs' },
@@ -36,7 +38,8 @@ export function wrapperFor(name: string, nodePath = process.execPath, labBin = L
   const s = STANDINS[name];
   if (!s) throw new Error(`no stand-in ${name}`);
   const exec = 'mjs' in s ? `exec ${shq(nodePath)} ${shq(path.join(labBin, s.mjs))} "$@"` : `exec /bin/sh ${shq(path.join(labBin, s.sh))} ${s.as} "$@"`;
-  return `#!/bin/sh\n# stns-fleet lab stand-in for ${name}\n${exec}\n`;
+  const served = 'mjs' in s && s.served ? `if [ -n "\${STNS_FLEET_LAB_URL:-}" ]; then exec /bin/sh ${shq(path.join(labBin, 'served.sh'))} ${name} "$@"; fi\n` : '';
+  return `#!/bin/sh\n# stns-fleet lab stand-in for ${name}\n${served}${exec}\n`;
 }
 
 export async function writeStandins(binDir: string): Promise<void> {

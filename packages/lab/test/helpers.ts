@@ -116,10 +116,13 @@ export async function stdoutOf(ssm: SSMClient, commandId: string, instanceId: st
 
 /** Runs one of the lab's stand-ins directly, as a command on `hostDir` would (async: the lab's servers run in
  * this process and must keep answering). */
-export function standin(lab: Lab, hostDir: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+/** Runs a stand-in as a host command would; `served`: with the lab's URL, as the lab's runner sets it, so the
+ * stand-ins the lab serves are answered by it (served-standins.ts). `bin`: another stand-in directory. */
+export function standin(lab: Lab, hostDir: string, argv: string[], o: { served?: boolean; bin?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+  const bin = o.bin ?? path.join(lab.workDir, 'bin');
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(lab.workDir, 'bin', argv[0]!), argv.slice(1), {
-      env: { PATH: `${path.join(lab.workDir, 'bin')}:/usr/sbin:/usr/bin:/sbin:/bin`, STNS_FLEET_ROOT: hostDir },
+    const child = spawn(path.join(bin, argv[0]!), argv.slice(1), {
+      env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, STNS_FLEET_ROOT: hostDir, ...(o.served ? { STNS_FLEET_LAB_URL: lab.endpoint } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

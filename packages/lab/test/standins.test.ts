@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { effective, evaluateSshd, optionDirectives, snapshotOf } from 'stns-fleet';
+import { wrapperFor } from '../src/standins.js';
 import { standin, useLab } from './helpers.js';
 
 const TOKEN = 'we"b\\tok\'en';
@@ -15,11 +16,18 @@ const put = (dir: string, p: string, content: string): void => {
   writeFileSync(path.join(dir, p), content);
 };
 const run = (os: string, ...argv: string[]) => standin(t.lab, hostOf(os).dir, argv);
+/** sshd both ways: its own node process (a tree outside a lab), and answered by the lab (a lab host). */
+const SSHD_MODES = [
+  { mode: 'a node process', served: false },
+  { mode: 'served by the lab', served: true },
+];
 
 /** A TOML basic string, escaped as the project's renderer does for quotes, backslashes and control bytes. */
 const toml = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-describe('sshd', () => {
+describe.each(SSHD_MODES)('sshd, $mode', ({ served }) => {
+  const run = (os: string, ...argv: string[]) => standin(t.lab, hostOf(os).dir, argv, { served });
+
   test('-t accepts the stock configuration of every OS that ships one', async () => {
     const all = ['debian-11', 'debian-12', 'debian-13', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'ubuntu-26.04', 'amazon-linux-2', 'amazon-linux-2023', 'raspberry-pi-os'];
     for (const os of all) {
@@ -72,6 +80,33 @@ describe('sshd', () => {
     expect(`authorizedkeyscommand ${effective(ev, 'AuthorizedKeysCommand')!.args.join(' ')}\nauthorizedkeyscommanduser ${effective(ev, 'AuthorizedKeysCommandUser')!.args[0]}\n`).toBe(r.out);
     expect((await run('debian-12', 'sshd', '-T')).out).toBe('authorizedkeyscommand none\nauthorizedkeyscommanduser none\n');
     expect((await run('amazon-linux-2', 'sshd', '-T')).out).toBe('authorizedkeyscommand /opt/aws/bin/eic_run_authorized_keys %u %f\nauthorizedkeyscommanduser ec2-instance-connect\n');
+  });
+});
+
+describe('sshd served by the lab', () => {
+  test('starts no node process, and gives the same bytes as the node stand-in for a refused configuration', async () => {
+    const h = hostOf('debian-12');
+    const noNode = path.join(t.lab.workDir, 'bin-no-node');
+    mkdirSync(noNode, { recursive: true });
+    writeFileSync(path.join(noNode, 'sshd'), wrapperFor('sshd', '/nonexistent/node'), { mode: 0o755 });
+    put(h.dir, '/etc/ssh/sshd_config.d/99-bad.conf', "Bogus 'it''s'\nBanner\n");
+    try {
+      const argv = ['sshd', '-t', '-o', "Banner=/a b'c", '-f', `${h.dir}/etc/ssh/sshd_config`];
+      const served = await standin(t.lab, h.dir, argv, { served: true, bin: noNode });
+      expect(served.code).toBe(255);
+      expect(served.err).toContain('99-bad.conf: line 1: Bad configuration option: Bogus');
+      expect(served).toEqual(await standin(t.lab, h.dir, argv));
+      // Without the lab's URL the same wrapper needs its node, and there is none.
+      expect((await standin(t.lab, h.dir, argv, { bin: noNode })).code).toBe(127);
+    } finally {
+      put(h.dir, '/etc/ssh/sshd_config.d/99-bad.conf', '');
+    }
+  });
+
+  test('the lab serves only its hosts\' trees', async () => {
+    const r = await fetch(`${t.lab.endpoint}/_lab/sshd`, { method: 'POST', body: '/etc\0-t\0' });
+    expect(r.status).toBe(404);
+    expect(await r.text()).toContain("not a lab host's tree: /etc");
   });
 });
 
