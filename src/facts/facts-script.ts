@@ -8,6 +8,7 @@ import { shq } from '../host-script/shq.js';
 import { KEY_WRAPPER } from '../sshd/strategy.js';
 import { SECRET_BEARING } from '../render/redact-stns-conf.js';
 import { redactorData } from '../host-script/redactor-data.js';
+import { hostLibrary } from '../host-script/compact.js';
 
 export const FACTS_LIB = 'host/facts.sh';
 const FACTS_OUT = '/var/lib/stns-fleet/facts.out';
@@ -40,7 +41,7 @@ export function factWatch(): { paths: string[]; dirs: string[]; anyDirs: string[
 /** `reportKeyPem`: this run's report key (see report-key.ts); without it hosts report no real digests. */
 export function factsScript(t: Templates, reportKeyPem = ''): string {
   const w = factWatch();
-  const lib = t.data(FACTS_LIB).toString('utf8').trimEnd();
+  const lib = hostLibrary(t.data(FACTS_LIB));
   // As the host script: the library, then its data, then the one call that runs it.
   return [
     lib,

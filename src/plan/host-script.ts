@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { ABSENT, sha256, type HostPlan } from './host-plan.js';
 import { materialize, secretsIn, type SecretValues } from '../render/secrets.js';
 import type { Templates } from '../render/templates.js';
+import { hostLibrary } from '../host-script/compact.js';
 import { shq } from '../host-script/shq.js';
 import { redactorData } from '../host-script/redactor-data.js';
 import { sealContent, sealedDigest, sealTable, type RunKey } from '../host-script/seal.js';
@@ -84,7 +85,7 @@ export function finishHostScript(draft: ScriptDraft, s: ScriptSecrets): string {
 export function draftHostScript(plan: HostPlan, t: Templates): ScriptDraft {
   const d = plan.desired;
   const sealed: Buffer[] = [];
-  const lines: string[] = [t.data(CONVERGE_LIB).toString('utf8').trimEnd(), '', '# --- the plan ---'];
+  const lines: string[] = [hostLibrary(t.data(CONVERGE_LIB)), '', '# --- the plan ---'];
   const pk = d.packages;
   lines.push(
     `SF_PKG_MANAGER=${d.profile.family === 'debian' ? 'apt' : 'rpm'}`,

@@ -19,6 +19,7 @@ import { BUILTIN_TEMPLATES } from '../render/templates.js';
 import { scrub, type SecretValues } from '../render/secrets.js';
 import { describeResult, succeeded } from '../transport/result.js';
 import type { InvocationResult } from '../transport/types.js';
+import { compactShell } from '../host-script/compact.js';
 
 export interface VerifyExpect {
   users: string[];
@@ -59,7 +60,7 @@ const VERIFY_LIB = 'host/verify.sh';
 let lib: string | undefined;
 
 export function verifyScript(e: VerifyExpect): string {
-  lib ??= readFileSync(path.join(BUILTIN_TEMPLATES, VERIFY_LIB), 'utf8').trimEnd();
+  lib ??= compactShell(readFileSync(path.join(BUILTIN_TEMPLATES, VERIFY_LIB), 'utf8').trimEnd());
   const opts = e.testOptions.map((o) => ` -o ${shq(o)}`).join('');
   return [lib, '', 'sv_sshd() {', `\t"$1" -T${opts}`, '}', `sv_verify${e.users.map((u) => ` ${shq(u)}`).join('')}`, ''].join('\n');
 }
