@@ -48,15 +48,32 @@ export interface RunHandle {
   cancel(): void;
 }
 
-function capture(stream: NodeJS.ReadableStream | null): { text: () => string } {
+function capture(stream: NodeJS.ReadableStream | null): { text: () => string; received: () => number } {
   const chunks: Buffer[] = [];
   let size = 0;
+  let received = 0;
   stream?.on('data', (c: Buffer) => {
+    received += c.length;
     if (size >= CAPTURE_MAX) return;
     chunks.push(c);
     size += c.length;
   });
-  return { text: () => Buffer.concat(chunks).subarray(0, CAPTURE_MAX).toString('utf8') };
+  return { text: () => Buffer.concat(chunks).subarray(0, CAPTURE_MAX).toString('utf8'), received: () => received };
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** DRAIN_MS, then turns of the event loop until one reads nothing more: a loop kept busy (1,000 hosts' callbacks)
+ * runs its timers before it reads the pipes, so output already written would be dropped with the timer alone. */
+async function drained(streams: { received: () => number }[]): Promise<false> {
+  await new Promise((r) => setTimeout(r, DRAIN_MS));
+  const total = (): number => streams.reduce((n, s) => n + s.received(), 0);
+  // A background child printing without end is cut after this many turns.
+  for (let turns = 0, seen = -1; seen !== total() && turns < 1000; turns++) {
+    seen = total();
+    await turn();
+  }
+  return false;
 }
 
 export class HostRunner {
@@ -167,9 +184,7 @@ export class HostRunner {
     clearTimeout(timer);
     this.o.onExit?.(spec, performance.now() - startedMs);
     // Background children may still hold the pipes; give them a moment, then stop listening.
-    let drain: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([closedEarly, new Promise<boolean>((r) => (drain = setTimeout(() => r(false), DRAIN_MS)))]);
-    clearTimeout(drain);
+    const closed = await Promise.race([closedEarly, drained([out, err])]);
     // A group whose output is still held has live background children: stop() kills it.
     if (closed && child.pid !== undefined) this.groups.delete(child.pid);
     child.stdout?.destroy();
