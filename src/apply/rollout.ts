@@ -157,7 +157,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
               maxConcurrency: String(Math.min(share, b.length)),
               maxErrors: String(budget?.count ?? 0),
             },
-            { signal: ctl.signal, ...(o.deadline ? { deadline: o.deadline } : {}), onUpdate },
+            { signal: ctl.signal, ...(o.deadline ? { deadline: o.deadline } : {}), onUpdate, watchFailures: true },
           );
           for (const r of results) record(classify(r));
         }),

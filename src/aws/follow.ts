@@ -62,6 +62,8 @@ export class Tracked {
 export interface FollowOptions {
   signal?: AbortSignal;
   deadline?: number;
+  /** RunOptions.watchFailures: the poller looks for this run's failures while its commands run. */
+  watchFailures?: boolean;
 }
 
 /** One run()'s commands as the poller follows them. The run waits on `changed()` and decides what to do. */
@@ -87,6 +89,11 @@ export class Follow {
   /** Aborted or past its deadline: the poller no longer hunts for its failures nor wakes for its deadline. */
   stopped(now: number): boolean {
     return this.o.signal?.aborted === true || (this.o.deadline !== undefined && now >= this.o.deadline);
+  }
+
+  /** Its failures are looked for as they happen (not only when a command ends). */
+  get watchesFailures(): boolean {
+    return this.o.watchFailures === true;
   }
 
   get deadline(): number | undefined {

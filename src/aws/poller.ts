@@ -3,15 +3,16 @@
 // followed, 50 commands a page) reads every command's Status and counters (CompletedCount, ErrorCount,
 // DeliveryTimedOutCount, TargetCount). Invocations are listed only where that says something happened:
 //   - a command that is over is listed in full once (Details: outputs and final states);
-//   - when hosts of running commands completed since the last look, ONE ListCommandInvocations with a Status
-//     filter (Failed; TimedOut when the timeout/error counters call for it) finds the failures among them,
-//     across all those commands at once, so the rollout's error budget hears of them within a tick.
+//   - for runs that watch their failures (the rollout's error budget): when hosts of running commands
+//     completed since the last look, ONE ListCommandInvocations with a Status filter (Failed; TimedOut when
+//     the timeout/error counters call for it) finds the failures among them, across all those commands at
+//     once, so the budget hears of them within a tick.
 // Successes of a running command are reported when the command ends (they spend no budget). So the
-// invocation lists cost one per command plus one per tick with progress, not one per command per tick.
-// Ticks come every pollMs growing ×1.5 to maxPollMs, counted from the start of the previous tick, or sooner
-// when the pace of the commands in flight says one ends before then (poll-pace.ts); a new run or a cancel
-// brings the next one within pollMs. A run that was cancelled is polled every pollMs until its
-// grace period ends, then its unfinished commands are listed once more (the last states seen).
+// invocation lists cost one per command plus one per tick with a failure, not one per command per tick.
+// Ticks come every pollMs growing ×1.5 to maxPollMs (at once maxPollMs when the pace says the end is far
+// off), counted from the start of the previous tick, or sooner when the pace of the commands in flight says
+// they end before then (poll-pace.ts); a new run or a cancel brings the next one within pollMs. A run that
+// was cancelled is polled every pollMs until its grace period ends, then its unfinished commands are listed once more (the last states seen).
 import { ListCommandInvocationsCommand, ListCommandsCommand, type Command, type CommandFilter, type CommandInvocation } from '@aws-sdk/client-ssm';
 import { AwsError } from '../errors.js';
 import { mapLimit, type Sleep } from './backoff.js';
@@ -20,7 +21,7 @@ import type { AwsContext } from './clients.js';
 import { awsErrorName } from './errors.js';
 import { countersOf, Follow, over, type Counters, type FollowOptions, type Tracked } from './follow.js';
 import { isTerminal, NO_INVOCATION } from './invocation.js';
-import { expectedEnd } from './poll-pace.js';
+import { expectedEnd, type PhasePace } from './poll-pace.js';
 
 export interface PollContext extends AwsContext {
   sleep: Sleep;
@@ -38,8 +39,10 @@ const UNLISTED_TICKS = 2;
 const UNKNOWN_TICKS = 10;
 /** InvokedAfter is the service's RequestedDateTime; when only our clock is known, allow this much skew. */
 export const CLOCK_SKEW_MS = 60_000;
-/** How long completions that may be failures outside the error counters (Undeliverable, …) may wait for a look. */
-const MAYBE_LOOK_MS = 15_000;
+/** How long completions that may be failures outside the error counters (Undeliverable, …) may wait for a look.
+ * Those hosts never ran the script (no sign the change is bad, no host harmed by waiting): a minute, not a tick.
+ * A failure the counters show is looked for at once, and takes these along. */
+const MAYBE_LOOK_MS = 60_000;
 /** ISO 8601 to the second, at or before `ms` (what the InvokedAfter filter takes). */
 export const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -55,6 +58,9 @@ export class CommandPoller {
   private nextTickAt = 0;
   private wakeCtl = new AbortController();
   private lastLookAt = -Infinity;
+  /** Completions seen by the last tick since the one before (poll-pace.ts), and when that tick read them. */
+  private pace: PhasePace | undefined;
+  private lastTickAt: number | undefined;
 
   constructor(private readonly ctx: PollContext) {
     this.interval = ctx.pollMs;
@@ -109,14 +115,18 @@ export class CommandPoller {
           this.nextTickAt = Infinity; // hurry() during the tick sets it
           await this.tick();
           const grace = [...this.follows].some((f) => f.inGrace());
-          this.interval = grace ? this.ctx.pollMs : Math.min(this.ctx.maxPollMs, this.interval * 1.5);
           const now = this.ctx.now();
-          const expected = grace ? undefined : expectedEnd(this.live(), now);
+          const expected = grace ? undefined : expectedEnd(this.live(), now, this.pace);
+          // The interval grows from pollMs so that a short phase is noticed soon; once the pace says the end is
+          // far off (twice maxPollMs: a pace misjudged by half still ends after the next look), looks every
+          // maxPollMs, the bound on how late a failure is heard, are enough.
+          const far = expected !== undefined && expected - now > 2 * this.ctx.maxPollMs;
+          this.interval = grace ? this.ctx.pollMs : far ? this.ctx.maxPollMs : Math.min(this.ctx.maxPollMs, this.interval * 1.5);
           // Ticks keep their cadence however long one takes (a slow service must not stretch the interval),
           // with a pause of at least half a pollMs between them.
           const step = grace ? this.ctx.pollMs : this.interval;
           this.nextTickAt = Math.min(this.nextTickAt, Math.max(start + step, now + this.ctx.pollMs / 2));
-          // Sooner when the pace so far says a command ends before then (poll-pace.ts).
+          // Sooner when the pace so far says the commands in flight end before then (poll-pace.ts).
           if (expected !== undefined) this.nextTickAt = Math.min(this.nextTickAt, Math.max(expected, now + this.ctx.pollMs / 2));
         }
         await this.endGraces();
@@ -148,6 +158,7 @@ export class CommandPoller {
     const done: Tracked[] = [];
     const timedOutLook: Tracked[] = [];
     let certain = false; // ErrorCount or DeliveryTimedOutCount moved: a failure for sure
+    let completed = 0;
     for (const c of cmds) {
       const k = counters.get(c.id);
       if (!k) {
@@ -157,10 +168,11 @@ export class CommandPoller {
       c.unlisted = 0;
       const last = c.last ?? { status: 'Pending', target: 0, completed: 0, errors: 0, deliveryTimedOut: 0 };
       if (c.last && c.lastAt !== undefined) c.before = { at: c.lastAt, completed: c.last.completed };
+      completed += Math.max(0, k.completed - last.completed);
       c.last = k;
       c.lastAt = now;
       if (over(k)) done.push(c);
-      else if (!c.follow.stopped(now)) {
+      else if (c.follow.watchesFailures && !c.follow.stopped(now)) {
         if (k.completed - k.deliveryTimedOut > last.completed - last.deliveryTimedOut) c.unseen = true;
         if (k.errors > last.errors) certain = true;
         if (k.deliveryTimedOut > last.deliveryTimedOut) {
@@ -169,8 +181,14 @@ export class CommandPoller {
         }
       }
     }
+    // The phase's pace since the previous tick, or since the first of these commands was sent (a new phase
+    // after an idle poller).
+    const from = Math.max(this.lastTickAt ?? -Infinity, Math.min(...cmds.map((c) => c.sent.sentAt)));
+    this.pace = { completed, ms: now - from };
+    this.lastTickAt = now;
     // Completions outside the error counters are mostly successes, but can be failures the budget counts
     // (Undeliverable, InvalidPlatform, AccessDenied): looked for with the next certain failure, or after a while.
+    // Only for runs that watch their failures (unseen is set for no other).
     const failedLook =
       certain || now - this.lastLookAt >= MAYBE_LOOK_MS ? cmds.filter((c) => c.unseen && c.last && !over(c.last) && !c.follow.stopped(now)) : [];
     if (failedLook.length > 0) this.lastLookAt = now;

@@ -159,7 +159,11 @@ export async function runScript(ctx: RunContext, poller: CommandPoller, req: Run
 
   await sendAll(ctx, req, board, stopped);
 
-  const follow = poller.follow(board, { ...(o.signal ? { signal: o.signal } : {}), ...(o.deadline !== undefined ? { deadline: o.deadline } : {}) });
+  const follow = poller.follow(board, {
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.deadline !== undefined ? { deadline: o.deadline } : {}),
+    watchFailures: o.watchFailures === true,
+  });
   try {
     while (follow.unfinished().length > 0 && !stopped()) {
       try {

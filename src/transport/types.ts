@@ -102,9 +102,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Epoch ms after which the run cancels what is left and returns. */
   deadline?: number;
-  /** Called once per host, with its final result: failures within a poll tick (the error budget relies on
-   * it), successes when their command ends, the hosts a stop cancelled when the run returns. */
+  /** Called once per host, with its final result: successes when their command ends, failures too unless
+   * watchFailures, the hosts a stop cancelled when the run returns. */
   onUpdate?: (r: InvocationResult) => void;
+  /** The caller acts on failures while the run goes on (an error budget): they reach onUpdate within a poll
+   * interval, looked for as the counters move. Without it each command's invocations are listed once, when it
+   * ends (facts and verify wait for every host anyway). */
+  watchFailures?: boolean;
 }
 
 export interface Transport {

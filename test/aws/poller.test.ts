@@ -82,7 +82,7 @@ describe('one poller for every run in flight', () => {
     const victim = all[7]![13]!;
     const fake = new FakeRunCommand(ssmMock, clock, (id) => (id === victim ? failsAt(3000) : succeedsAt(30_000)));
     const updates: { r: InvocationResult; at: number }[] = [];
-    const results = (await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => updates.push({ r, at: clock.now() }) })))).flat();
+    const results = (await Promise.all(all.map((b) => transport.run(request(b), { watchFailures: true, onUpdate: (r) => updates.push({ r, at: clock.now() }) })))).flat();
 
     const first = updates[0]!;
     expect(first.r).toMatchObject({ instanceId: victim, kind: 'ran', exitCode: 2, stdout: 'boom\n' });
@@ -101,7 +101,7 @@ describe('one poller for every run in flight', () => {
     const victims = [all[0]![3]!, all[2]![40]!, all[4]![0]!];
     const fake = new FakeRunCommand(ssmMock, clock, (id) => (victims.includes(id) ? failsAt(2000) : succeedsAt(20_000)));
     const at = new Map<string, number>();
-    await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => failing(r) && at.set(r.instanceId, clock.now()) })));
+    await Promise.all(all.map((b) => transport.run(request(b), { watchFailures: true, onUpdate: (r) => failing(r) && at.set(r.instanceId, clock.now()) })));
 
     expect([...at.keys()].sort()).toEqual([...victims].sort());
     const when = at.get(victims[0]!)!;
@@ -116,7 +116,7 @@ describe('one poller for every run in flight', () => {
     ]);
   });
 
-  test('invocation lists = one per command + one per tick in which a failure was counted (other completions: every 15 s)', async () => {
+  test('invocation lists = one per command + one per tick in which a failure was counted (other completions: every minute)', async () => {
     const { ssmMock, clock, transport } = setup();
     const all = batches(4).flat();
     const plan = spread(all, 2000, 40_000);
@@ -124,7 +124,7 @@ describe('one poller for every run in flight', () => {
     plan.set(all[120]!, failsAt(21_000));
     const fake = new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
     const failedAt = new Map<string, number>();
-    const results = await transport.run(request(all), { onUpdate: (r) => failing(r) && failedAt.set(r.instanceId, clock.now()) });
+    const results = await transport.run(request(all), { watchFailures: true, onUpdate: (r) => failing(r) && failedAt.set(r.instanceId, clock.now()) });
     expect(results.filter(failing)).toHaveLength(4);
 
     // From what ListCommands answered at each tick: which ticks call for a Failed look?
@@ -149,7 +149,7 @@ describe('one poller for every run in flight', () => {
       }
       if (progress) ticksWithProgress++;
       const open = [...unseen].filter((id) => !['Success', 'Failed', 'Cancelled', 'TimedOut'].includes(prev.get(id)!.Status!));
-      if ((certain || at - lastLook >= 15_000) && open.length > 0) {
+      if ((certain || at - lastLook >= 60_000) && open.length > 0) {
         looks++;
         lastLook = at;
         unseen.clear();
@@ -164,17 +164,17 @@ describe('one poller for every run in flight', () => {
     expect(failedAt.get(all[120]!)).toBe(tickAfter(21_000));
   });
 
-  test('a failure outside the error counters (Undeliverable) reaches onUpdate within 15 s and a tick', async () => {
+  test('a failure outside the error counters (Undeliverable) reaches onUpdate within a minute and a tick', async () => {
     const { ssmMock, clock, transport } = setup();
     const all = batches(3);
     const lost = all[1]![7]!;
-    const plan = spread(all.flat(), 2000, 60_000);
+    const plan = spread(all.flat(), 2000, 120_000); // the commands run until about 122 s
     plan.set(lost, { steps: [{ at: 20_000, status: 'Failed', details: 'Undeliverable' }] });
     new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
     let at = 0;
-    await Promise.all(all.map((b) => transport.run(request(b), { onUpdate: (r) => r.instanceId === lost && (at = clock.now()) })));
+    await Promise.all(all.map((b) => transport.run(request(b), { watchFailures: true, onUpdate: (r) => r.instanceId === lost && (at = clock.now()) })));
     expect(at).toBeGreaterThanOrEqual(20_000);
-    expect(at).toBeLessThanOrEqual(20_000 + 15_000 + 5000);
+    expect(at).toBeLessThanOrEqual(20_000 + 60_000 + 5000); // before its command ends
   });
 
   test('delivery and execution timeouts of a running command reach onUpdate before it ends (a TimedOut list)', async () => {
@@ -187,7 +187,7 @@ describe('one poller for every run in flight', () => {
     };
     const fake = new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
     const at = new Map<string, number>();
-    await transport.run(request(Object.keys(plan)), { onUpdate: (r) => at.set(`${r.instanceId}:${r.kind}`, clock.now()) });
+    await transport.run(request(Object.keys(plan)), { watchFailures: true, onUpdate: (r) => at.set(`${r.instanceId}:${r.kind}`, clock.now()) });
 
     expect(at.get(`${delivery}:undelivered`)).toBe(2500);
     expect(at.get(`${execution}:timed-out`)).toBe(2500);
@@ -251,7 +251,7 @@ describe('one poller for every run in flight', () => {
         ac.abort();
       }
     };
-    const results = (await Promise.all(all.map((b) => transport.run(request(b), { signal: ac.signal, onUpdate })))).flat();
+    const results = (await Promise.all(all.map((b) => transport.run(request(b), { signal: ac.signal, onUpdate, watchFailures: true })))).flat();
 
     expect(abortedAt).toBeLessThanOrEqual(2000 + 5000);
     expect(fake.callsTo('CancelCommand')).toHaveLength(6);
@@ -270,5 +270,78 @@ describe('one poller for every run in flight', () => {
     fake.fail('ListCommands', denied, denied, denied);
     const runs = batches(3, 2).map((b) => transport.run(request(b)));
     for (const r of runs) await expect(r).rejects.toMatchObject({ name: 'AwsError' });
+  });
+});
+
+describe('what a long phase costs in polls', () => {
+  /** 20 commands of 50 hosts whose hosts finish one command after another (as the lab's shared process slots,
+   * or SSM's MaxConcurrency per command, can make them): command b's hosts in [3 + 4b, 7 + 4b) s. */
+  const staggered = (all: string[][]): Map<string, FakeHost> =>
+    new Map(all.flatMap((b, i) => b.map((id, k): [string, FakeHost] => [id, succeedsAt(3000 + 4000 * i + ((k * 7919) % 4000))])));
+
+  test('commands ending one after another: a tick every maxPollMs once the end is far, none for each command that ends before the last', async () => {
+    const { ssmMock, clock, transport } = setup({ pollMs: 250, maxPollMs: 5000 });
+    const all = batches();
+    const plan = staggered(all);
+    const lastEnd = Math.max(...[...plan.values()].map((h) => h.steps.at(-1)!.at));
+    const bad = all[9]![3]!; // command 9 runs from 39 s to 43 s
+    plan.set(bad, failsAt(40_000));
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
+    let failedAt = 0;
+    const results = (
+      await Promise.all(all.map((b) => transport.run(request(b), { watchFailures: true, onUpdate: (r) => failing(r) && (failedAt = clock.now()) })))
+    ).flat();
+    expect(results).toHaveLength(1000);
+    // Looks until the first completion (3 s) at 250 ms growing ×1.5: 0.25, 0.63, 1.19, 2.03, 3.30 s; then one
+    // per maxPollMs to the last end (80 s), and the approach to it.
+    const lists = fake.callsTo('ListCommands');
+    expect(lists.length).toBeLessThanOrEqual(5 + Math.ceil((lastEnd - 3300) / 5000) + 2);
+    // Invocations: each command once at its end, the one look the failure called for, and a look for failures
+    // outside the error counters once a minute (Undeliverable and the like: the script never ran).
+    expect(fake.callsTo('ListCommandInvocations').length).toBeLessThanOrEqual(20 + 1 + Math.ceil(lastEnd / 60_000));
+    // A failure still reaches onUpdate within maxPollMs, and the end is noticed soon after it happens.
+    expect(failedAt).toBeGreaterThanOrEqual(40_000);
+    expect(failedAt).toBeLessThanOrEqual(45_000);
+    expect(clock.now()).toBeLessThanOrEqual(lastEnd + 2500);
+  });
+
+  test('commands sharing the hosts\' capacity (the lab\'s process slots): the end is noticed soon, not a maxPollMs later', async () => {
+    // 20 commands of 50 hosts sent at once, one pool of 40 slots, 600 ms a host, the earlier commands' hosts
+    // mostly first: the commands end one after another from 6 s to 16 s, each at a share of the pool's pace
+    // that grows as the others end (as a 1000-host facts phase in the lab: 18 commands ending from 4.7 to 19 s).
+    const { ssmMock, clock, transport } = setup({ pollMs: 250, maxPollMs: 5000 });
+    const all = batches();
+    const queue = all.flatMap((b, i) => b.map((id, k) => ({ id, order: i + ((k * 7919) % 50) / 5 }))).sort((a, b) => a.order - b.order);
+    const free = Array<number>(40).fill(0);
+    const plan = new Map<string, FakeHost>();
+    for (const h of queue) {
+      const slot = free.indexOf(Math.min(...free));
+      free[slot]! += 600;
+      plan.set(h.id, succeedsAt(free[slot]!));
+    }
+    const lastEnd = Math.max(...free);
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
+    const results = (await Promise.all(all.map((b) => transport.run(request(b))))).flat();
+    expect(results).toHaveLength(1000);
+    expect(lastEnd).toBe(15_000);
+    // The pace of the phase (every completion since the last look, the ended commands' too) says when the last
+    // ones end; the commands still running, each at its own pace, would say seconds later.
+    expect(clock.now()).toBeLessThanOrEqual(lastEnd + 1000);
+    expect(fake.callsTo('ListCommands').length).toBeLessThanOrEqual(12);
+  });
+
+  test('runs that do not watch for failures (facts, verify) list each command once, at its end, failures and all', async () => {
+    const { ssmMock, clock, transport } = setup();
+    const all = batches(4).flat();
+    const plan = spread(all, 2000, 40_000);
+    for (const id of [all[10]!, all[77]!, all[160]!]) plan.set(id, failsAt(9000));
+    plan.set(all[120]!, { steps: [{ at: 12_000, status: 'Failed', details: 'Undeliverable' }] });
+    const fake = new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
+    const counted: string[] = [];
+    const results = await transport.run(request(all), { onUpdate: (r) => counted.push(r.instanceId) });
+    expect(results.filter((r) => r.kind !== 'ran' || r.exitCode !== 0)).toHaveLength(4);
+    expect(counted).toHaveLength(200);
+    expect(fake.callsTo('ListCommandInvocations')).toHaveLength(fake.commands.length);
+    expect(fake.callsTo('ListCommandInvocations').every((c) => c.input.CommandId !== undefined && c.input.Filters === undefined)).toBe(true);
   });
 });

@@ -166,7 +166,7 @@ describe('polling', () => {
     };
     new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
     const updatedAt = new Map<string, number>();
-    const r = byId(await transport.run(request(Object.keys(plan)), { onUpdate: (u) => updatedAt.set(u.instanceId, clock.now()) }));
+    const r = byId(await transport.run(request(Object.keys(plan)), { watchFailures: true, onUpdate: (u) => updatedAt.set(u.instanceId, clock.now()) }));
 
     const brief = (id: string): unknown => {
       const { instanceId: _, commandId: __, ...rest } = r.get(id)!;
@@ -212,7 +212,7 @@ describe('polling', () => {
     };
     new FakeRunCommand(ssmMock, clock, (id) => plan[id]!);
     const seen: string[] = [];
-    await transport.run(request([bad!, good!]), { onUpdate: (r) => seen.push(`${r.instanceId}:${r.kind}@${clock.now()}`) });
+    await transport.run(request([bad!, good!]), { watchFailures: true, onUpdate: (r) => seen.push(`${r.instanceId}:${r.kind}@${clock.now()}`) });
     // The failure as soon as it is final (the first look), not again when the whole command is listed at its end;
     // a success when its command ends (successes spend no error budget).
     expect(seen.slice(0, 1)).toEqual([`${bad}:ran@1000`]);
