@@ -279,7 +279,7 @@ describe('what a long phase costs in polls', () => {
   const staggered = (all: string[][]): Map<string, FakeHost> =>
     new Map(all.flatMap((b, i) => b.map((id, k): [string, FakeHost] => [id, succeedsAt(3000 + 4000 * i + ((k * 7919) % 4000))])));
 
-  test('commands ending one after another: a tick every maxPollMs once the end is far, none for each command that ends before the last', async () => {
+  test('commands ending one after another: ticks grow to one every maxPollMs, none for each command that ends before the last', async () => {
     const { ssmMock, clock, transport } = setup({ pollMs: 250, maxPollMs: 5000 });
     const all = batches();
     const plan = staggered(all);
@@ -303,6 +303,18 @@ describe('what a long phase costs in polls', () => {
     expect(failedAt).toBeGreaterThanOrEqual(40_000);
     expect(failedAt).toBeLessThanOrEqual(45_000);
     expect(clock.now()).toBeLessThanOrEqual(lastEnd + 2500);
+  });
+
+  test("a short phase ramping up as SSM does (1 host, then twice as many) is noticed within a second of its end, though its first pace says 12 s", async () => {
+    const { ssmMock, clock, transport } = setup({ pollMs: 250, maxPollMs: 5000 });
+    const hosts = ids('i-', 50);
+    // Waves of 1, 2, 4, 8, 16 and 19 hosts, one every 200 ms: the last ends at 1.2 s.
+    const wave = (k: number): number => Math.min(5, Math.floor(Math.log2(k + 1)));
+    const plan = new Map(hosts.map((id, k) => [id, succeedsAt(200 * (wave(k) + 1))]));
+    new FakeRunCommand(ssmMock, clock, (id) => plan.get(id)!);
+    const results = await transport.run(request(hosts));
+    expect(results.every(succeeded)).toBe(true);
+    expect(clock.now()).toBeLessThanOrEqual(1200 + 1000);
   });
 
   test('commands sharing the hosts\' capacity (the lab\'s process slots): the end is noticed soon, not a maxPollMs later', async () => {

@@ -25,24 +25,59 @@ import { fileURLToPath } from 'node:url';
 const labDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(labDir, 'bench');
 
-const { values } = parseArgs({
-  options: {
-    sizes: { type: 'string' },
-    'model-hosts': { type: 'string' },
-    peer: { type: 'string' },
-    'peer-hosts': { type: 'string' },
-    'peer-forks': { type: 'string' },
-    latency: { type: 'string' },
-    throttle: { type: 'string' },
-  },
-});
-const sizes = (values.sizes ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0);
-const modelHosts = Number(values['model-hosts'] ?? 10_000);
-if (values.peer !== undefined && values.peer !== 'ansible') throw new Error(`--peer: only "ansible" is known, not ${values.peer}`);
-const peerHosts = values.peer ? Number(values['peer-hosts'] ?? 50) : 0;
-const peerForks = Number(values['peer-forks'] ?? 10);
-const latencyMs = Number(values.latency ?? 25);
-const throttlePct = Number(values.throttle ?? 5);
+const USAGE = `Usage: npm run bench -- [options]   (after npm run build)
+  --sizes N,N,…       directory-host lab sizes (default 10,100,1000; 0 for none)
+  --model-hosts N     model hosts for the controller's own cost (default 10000; 0 to skip)
+  --peer ansible      also run the Ansible peer beside stns-fleet on as many Debian 12 hosts
+  --peer-hosts N      hosts for the peer comparison (default 50)
+  --peer-forks N      the peer's forks (default 10)
+  --latency MS        the lab's latency per API call (default 25)
+  --throttle PCT      the share of API calls the lab throttles (default 5)
+Writes packages/lab/bench/results.json and prints tables.`;
+
+/** A bad option ends the bench with one line and the usage, not a stack trace. */
+function usageError(message: string): never {
+  process.stderr.write(`bench: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        sizes: { type: 'string' },
+        'model-hosts': { type: 'string' },
+        peer: { type: 'string' },
+        'peer-hosts': { type: 'string' },
+        'peer-forks': { type: 'string' },
+        latency: { type: 'string' },
+        throttle: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    return usageError((e as Error).message);
+  }
+})();
+const values = parsed.values;
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+/** A whole number ≥ 0 from option `name`, or its default. */
+function count(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) usageError(`--${name}: expected a whole number ≥ 0, not "${value}"`);
+  return n;
+}
+const sizes = (values.sizes ?? '10,100,1000').split(',').map((v) => count('sizes', v.trim(), 0)).filter((n) => n > 0);
+const modelHosts = count('model-hosts', values['model-hosts'], 10_000);
+if (values.peer !== undefined && values.peer !== 'ansible') usageError(`--peer: only "ansible" is known, not "${values.peer}"`);
+const peerHosts = values.peer ? count('peer-hosts', values['peer-hosts'], 50) : 0;
+const peerForks = count('peer-forks', values['peer-forks'], 10);
+const latencyMs = count('latency', values.latency, 25);
+const throttlePct = count('throttle', values.throttle, 5);
 const EC2_OS = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
 /** The lab's parallel host processes (directory hosts). */
 const SLOTS = 64;
@@ -54,6 +89,8 @@ const diff = (a: Calls, b: Calls): Calls => Object.fromEntries(Object.entries(b)
 const sum = (c: Calls): number => Object.values(c).reduce((s, n) => s + n, 0);
 const ssmOnly = (c: Calls): Calls => Object.fromEntries(Object.entries(c).filter(([k]) => !k.startsWith('ec2:')));
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+/** A phase's SendCommand / ListCommands / ListCommandInvocations calls, "S 20 LC 9 LI 24". */
+const pollCalls = (c: Calls): string => `S ${c['SendCommand'] ?? 0} LC ${c['ListCommands'] ?? 0} LI ${c['ListCommandInvocations'] ?? 0}`;
 
 interface Phase extends CliRun {
   calls: Calls;
@@ -112,7 +149,7 @@ async function measure(lab: Lab, args: string[], hosts: number, chainCalls: numb
     ratio: round(run.wallS / lb, 2),
     cpuMsPerHost: round((run.cpuS * 1000) / hosts, 3),
     labCpuS: round((labCpu.user + labCpu.system) / 1e6),
-    timeline: timeline(lab.commandHistory(), t0, t1),
+    timeline: timeline(lab.commandHistory(), t0, t1, lab.requests()),
   };
 }
 
@@ -204,10 +241,10 @@ print(row(['hosts', 'kind', 'apply s', 'apply ×LB', 'apply CPU', 'plan s', 'pla
 for (const f of [...(peer ? [peer.stnsFleet] : []), ...fleets]) {
   print(row([f.hosts, f.kind, f.apply.wallS, `${f.apply.ratio}×`, `${f.apply.cpuMsPerHost} ms/h`, f.plan.wallS, `${f.plan.ratio}×`, `${f.plan.cpuMsPerHost} ms/h`, f.apply.ssmCallsPerHost, f.plan.ssmCallsPerHost, Math.max(f.apply.peakRssMb, f.plan.peakRssMb)]));
 }
-print('\nWhere the time went (phase: hosts, first send → last script end (slowest host), then the gap before the next phase):');
+print('\nWhere the time went (phase: hosts, first send → last script end (slowest host), then the gap before the next phase (the first look after the end); [commands sent, ListCommands, ListCommandInvocations]):');
 for (const f of [...(peer ? [peer.stnsFleet] : []), ...fleets]) {
   for (const [what, p] of [['apply', f.apply], ['plan', f.plan]] as const) {
-    const spans = p.timeline.map((t) => `${t.phase} ${t.hosts}h ${t.spanS}s (${t.slowestHostS}) +${t.gapAfterS}`).join(' → ');
+    const spans = p.timeline.map((t) => `${t.phase} ${t.hosts}h ${t.spanS}s (${t.slowestHostS}) +${t.gapAfterS}${t.lookAfterS === undefined ? '' : ` (seen +${t.lookAfterS})`} [${pollCalls(t.calls)}]`).join(' → ');
     const first = p.timeline[0]?.startS ?? 0;
     print(`  ${f.hosts} ${f.kind} ${what} ${p.wallS} s: start ${first} s → ${spans}; controller CPU ${p.cpuS} s, lab CPU ${p.labCpuS} s`);
   }
