@@ -16,7 +16,7 @@
 //   npm run bench -- --sizes 0 --model-hosts 0 --peer ansible
 import { benchRender, benchSealKeys, labInventoryYaml, runAnsiblePeer, runCli, startLab, startupMs, timeline, type CliRun, type Lab, type PeerRun, type PhaseSpan, type StartLabOptions } from '@stns-fleet/lab';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -103,6 +103,10 @@ interface Phase extends CliRun {
   cpuMsPerHost: number;
   /** CPU seconds of the lab (the bench's own process) meanwhile: API, and spawning the host scripts. */
   labCpuS: number;
+  /** CPU seconds of the host scripts (the bench's reaped children other than the CLI): with the CLI's and the
+   * lab's, over this machine's CPUs, the floor the machine itself sets (the CPU floor). */
+  hostCpuS: number;
+  cpuFloorS: number;
   timeline: PhaseSpan[];
 }
 
@@ -124,13 +128,33 @@ function inventoryFor(lab: Lab): string {
   return file;
 }
 
+/** CPU seconds of this process's reaped children (/proc/self/stat cutime + cstime; 0 where there is no /proc). */
+function childrenCpuS(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) / CLK_TCK; // fields 16 and 17, counted from the state (field 3)
+  } catch {
+    return 0;
+  }
+}
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
 async function measure(lab: Lab, args: string[], hosts: number, chainCalls: number, parallel: number): Promise<Phase> {
   const before = lab.stats();
   const labCpu0 = process.cpuUsage();
+  const children0 = childrenCpuS();
   const t0 = Date.now();
   const run = await runCli(args, lab.env);
   const t1 = Date.now();
   const labCpu = process.cpuUsage(labCpu0);
+  const hostCpuS = Math.max(0, childrenCpuS() - children0 - run.cpuS);
   const after = lab.stats();
   if (run.exitCode !== 0) {
     // A figure of a run that did not do its job is no figure: reported, and the bench exits 1 at the end.
@@ -149,6 +173,8 @@ async function measure(lab: Lab, args: string[], hosts: number, chainCalls: numb
     ratio: round(run.wallS / lb, 2),
     cpuMsPerHost: round((run.cpuS * 1000) / hosts, 3),
     labCpuS: round((labCpu.user + labCpu.system) / 1e6),
+    hostCpuS: round(hostCpuS),
+    cpuFloorS: round((hostCpuS + run.cpuS + (labCpu.user + labCpu.system) / 1e6) / os.cpus().length),
     timeline: timeline(lab.commandHistory(), t0, t1, lab.requests()),
   };
 }
@@ -246,7 +272,7 @@ for (const f of [...(peer ? [peer.stnsFleet] : []), ...fleets]) {
   for (const [what, p] of [['apply', f.apply], ['plan', f.plan]] as const) {
     const spans = p.timeline.map((t) => `${t.phase} ${t.hosts}h ${t.spanS}s (${t.slowestHostS}) +${t.gapAfterS}${t.lookAfterS === undefined ? '' : ` (seen +${t.lookAfterS})`} [${pollCalls(t.calls)}]`).join(' → ');
     const first = p.timeline[0]?.startS ?? 0;
-    print(`  ${f.hosts} ${f.kind} ${what} ${p.wallS} s: start ${first} s → ${spans}; controller CPU ${p.cpuS} s, lab CPU ${p.labCpuS} s`);
+    print(`  ${f.hosts} ${f.kind} ${what} ${p.wallS} s: start ${first} s → ${spans}; controller CPU ${p.cpuS} s, lab CPU ${p.labCpuS} s, host scripts' CPU ${p.hostCpuS} s: CPU floor ${p.cpuFloorS} s (all three over ${os.cpus().length} CPUs)`);
   }
 }
 print(`\nstns-fleet --help: ${startup.help} ms, node -e 0: ${startup.node} ms (${round(startup.help / startup.node, 1)}×, goal ≤ 3×); render (the plan stage) of ${render10k.hosts} hosts in ${render10k.distinctStates} distinct states: ${render10k.seconds} s (goal < 1 s), one state alone ${render10k.perStateMs} ms`);

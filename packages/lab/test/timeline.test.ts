@@ -43,4 +43,13 @@ describe('timeline', () => {
       { phase: 'apply', commands: 1, hosts: 1, startS: 3, spanS: 1, slowestHostS: 0.9, gapAfterS: 1, calls: { SendCommand: 1, ListCommands: 1 }, lookAfterS: 0.5 },
     ]);
   });
+
+  test("a phase's calls start with the SendCommand request that made its first command (it arrives a latency before)", () => {
+    const history = [command('stns-fleet facts (plan) sf:0a1b', 1.025, [[1.1, 1.5]]), command('stns-fleet verify sf:0a1b', 2.025, [[2.1, 2.5]])];
+    const ssm = (operation: string, s: number) => ({ service: 'ssm' as const, operation, at: at(s) });
+    const requests = [ssm('SendCommand', 1), ssm('ListCommands', 1.6), ssm('SendCommand', 2), ssm('ListCommands', 2.6)];
+    const [facts, verify] = timeline(history, T0, T0 + 3000, requests);
+    expect(facts!.calls).toEqual({ SendCommand: 1, ListCommands: 1 });
+    expect(verify!.calls).toEqual({ SendCommand: 1, ListCommands: 1 });
+  });
 });

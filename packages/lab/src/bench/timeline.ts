@@ -1,8 +1,10 @@
 // Where a command's wall time went, read off the lab's command history: the phases one after another (facts,
 // apply batches, verify), each from its first SendCommand to the end of its last host script, the slowest
 // host of each, and the gap before the next phase (or the end of the run): the controller noticing the end
-// (polling interval, reading results) and its own work in between. For `npm run bench`.
+// (polling interval, reading results) and its own work in between, and the SSM calls each phase cost (from its
+// first SendCommand to the next phase's: how often the poller looked). For `npm run bench`.
 import type { KeptCommand } from '../lab-api.js';
+import type { RecordedRequest } from '../server.js';
 
 export interface PhaseSpan {
   /** facts, apply, verify, …: the command's comment without "stns-fleet" and the mark. */
@@ -17,6 +19,10 @@ export interface PhaseSpan {
   slowestHostS: number;
   /** Last script end → the next phase's first SendCommand (or the run's end). */
   gapAfterS: number;
+  /** SSM calls by operation from this phase's first SendCommand to the next phase's (or the run's end). */
+  calls: Record<string, number>;
+  /** Last script end → the first ListCommands after it (the poller noticing the end); undefined: none seen. */
+  lookAfterS?: number;
 }
 
 const r2 = (x: number): number => Math.round(x * 100) / 100;
@@ -27,7 +33,7 @@ function phaseOf(comment: string): string {
 }
 
 /** The phases of the commands sent between `startMs` and `endMs` (epoch ms), in order. */
-export function timeline(history: KeptCommand[], startMs: number, endMs: number): PhaseSpan[] {
+export function timeline(history: KeptCommand[], startMs: number, endMs: number, requests: Pick<RecordedRequest, 'service' | 'operation' | 'at'>[] = []): PhaseSpan[] {
   const cmds = history.filter((c) => c.requestedAt.getTime() >= startMs && c.requestedAt.getTime() <= endMs).sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());
   const groups: { phase: string; cmds: KeptCommand[] }[] = [];
   for (const c of cmds) {
@@ -36,6 +42,15 @@ export function timeline(history: KeptCommand[], startMs: number, endMs: number)
     if (last?.phase === phase) last.cmds.push(c);
     else groups.push({ phase, cmds: [c] });
   }
+  // A phase's calls start with the SendCommand request that made its first command (the request is recorded
+  // as it arrives; the command is made after the lab's latency).
+  const sends = requests.filter((r) => r.service === 'ssm' && r.operation === 'SendCommand').map((r) => r.at.getTime());
+  const opening = (made: number): number => sends.reduce((b, at) => (at <= made && at > b ? at : b), -Infinity);
+  const bounds = groups.map((g) => {
+    const made = g.cmds[0]!.requestedAt.getTime();
+    const at = opening(made);
+    return at === -Infinity ? made : at;
+  });
   return groups.map((g, i) => {
     const first = g.cmds[0]!.requestedAt.getTime();
     let lastEnd = first;
@@ -49,6 +64,16 @@ export function timeline(history: KeptCommand[], startMs: number, endMs: number)
       }
     }
     const next = groups[i + 1]?.cmds[0]!.requestedAt.getTime() ?? endMs;
-    return { phase: g.phase, commands: g.cmds.length, hosts, startS: r2((first - startMs) / 1000), spanS: r2((lastEnd - first) / 1000), slowestHostS: r2(slowest / 1000), gapAfterS: r2(Math.max(0, next - lastEnd) / 1000) };
+    const callsEnd = bounds[i + 1] ?? endMs;
+    const calls: Record<string, number> = {};
+    let look: number | undefined;
+    for (const r of requests) {
+      const at = r.at.getTime();
+      if (r.service !== 'ssm' || at < bounds[i]! || !(at < callsEnd || (i === groups.length - 1 && at <= endMs))) continue;
+      calls[r.operation] = (calls[r.operation] ?? 0) + 1;
+      if (r.operation === 'ListCommands' && at >= lastEnd && (look === undefined || at < look)) look = at;
+    }
+    const span = { phase: g.phase, commands: g.cmds.length, hosts, startS: r2((first - startMs) / 1000), spanS: r2((lastEnd - first) / 1000), slowestHostS: r2(slowest / 1000), gapAfterS: r2(Math.max(0, next - lastEnd) / 1000), calls };
+    return look === undefined ? span : { ...span, lookAfterS: r2((look - lastEnd) / 1000) };
   });
 }
