@@ -7,8 +7,8 @@
 // process slots; one host in two commands): when some end, the others speed up, which their own rates do not
 // show yet. So the phase's pace over the last interval (every completion since the previous look, those of
 // commands that ended in it too) counts when it is the faster. The poller looks at the expected end when that
-// is sooner than its interval (poller.ts); it never waits past the interval for it: the pace can be misjudged (SSM's ramp, counters that lag), and a look delayed by
-// it could be seconds late.
+// is sooner than its interval (poller.ts); it never waits past the interval for it: the pace can be misjudged
+// (SSM's ramp, counters that lag), and a look delayed by it could be seconds late.
 import type { Counters } from './follow.js';
 
 export interface Paced {

@@ -9,9 +9,10 @@
 //     once, so the budget hears of them within a tick.
 // Successes of a running command are reported when the command ends (they spend no budget). So the
 // invocation lists cost one per command plus one per tick with a failure, not one per command per tick.
-// Ticks come every pollMs growing ×1.5 to maxPollMs, counted from the start of the previous tick, or sooner when the pace of the commands in flight says
-// they end before then (poll-pace.ts); a new run or a cancel brings the next one within pollMs. A run that
-// was cancelled is polled every pollMs until its grace period ends, then its unfinished commands are listed once more (the last states seen).
+// Ticks come every pollMs growing ×1.5 to maxPollMs, counted from the start of the previous tick, or sooner
+// when the pace of the commands in flight says they end before then (poll-pace.ts); a new run or a cancel
+// brings the next one within pollMs. A run that was cancelled is polled every pollMs until its grace period
+// ends, then its unfinished commands are listed once more (the last states seen).
 import { ListCommandInvocationsCommand, ListCommandsCommand, type Command, type CommandFilter, type CommandInvocation } from '@aws-sdk/client-ssm';
 import { AwsError } from '../errors.js';
 import { mapLimit, type Sleep } from './backoff.js';

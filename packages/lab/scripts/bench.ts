@@ -64,20 +64,20 @@ if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-/** A whole number ≥ 0 from option `name`, or its default. */
-function count(name: string, value: string | undefined, fallback: number): number {
+/** A number ≥ 0 (a whole one unless `fraction`) from option `name`, or its default. */
+function count(name: string, value: string | undefined, fallback: number, fraction = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) usageError(`--${name}: expected a whole number ≥ 0, not "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!fraction && !Number.isInteger(n))) usageError(`--${name}: expected a ${fraction ? '' : 'whole '}number ≥ 0, not "${value}"`);
   return n;
 }
-const sizes = (values.sizes ?? '10,100,1000').split(',').map((v) => count('sizes', v.trim(), 0)).filter((n) => n > 0);
+const sizes = (values.sizes ?? '10,100,1000').split(',').filter((v) => v.trim() !== '').map((v) => count('sizes', v.trim(), 0)).filter((n) => n > 0);
 const modelHosts = count('model-hosts', values['model-hosts'], 10_000);
 if (values.peer !== undefined && values.peer !== 'ansible') usageError(`--peer: only "ansible" is known, not "${values.peer}"`);
 const peerHosts = values.peer ? count('peer-hosts', values['peer-hosts'], 50) : 0;
 const peerForks = count('peer-forks', values['peer-forks'], 10);
-const latencyMs = count('latency', values.latency, 25);
-const throttlePct = count('throttle', values.throttle, 5);
+const latencyMs = count('latency', values.latency, 25, true);
+const throttlePct = count('throttle', values.throttle, 5, true);
 const EC2_OS = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
 /** The lab's parallel host processes (directory hosts). */
 const SLOTS = 64;

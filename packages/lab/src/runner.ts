@@ -5,6 +5,7 @@
 // URL (STNS_FLEET_LAB_URL, for the stand-ins it serves) and the lab's stand-ins first on PATH.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { LabHost } from './hosts.js';
 import { Limiter } from './limiter.js';
@@ -64,12 +65,17 @@ function capture(stream: NodeJS.ReadableStream | null): { text: () => string; re
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** DRAIN_MS, then turns of the event loop until one reads nothing more: a loop kept busy (1,000 hosts' callbacks)
- * runs its timers before it reads the pipes, so output already written would be dropped with the timer alone. */
-async function drained(streams: { received: () => number }[]): Promise<false> {
-  await new Promise((r) => setTimeout(r, DRAIN_MS));
+ * runs its timers before it reads the pipes, so output already written would be dropped with the timer alone.
+ * Ends at once, timer cleared, when `signal` aborts (the pipes closed first). */
+async function drained(streams: { received: () => number }[], signal: AbortSignal): Promise<false> {
+  try {
+    await sleep(DRAIN_MS, undefined, { signal });
+  } catch {
+    return false; // aborted
+  }
   const total = (): number => streams.reduce((n, s) => n + s.received(), 0);
   // A background child printing without end is cut after this many turns.
-  for (let turns = 0, seen = -1; seen !== total() && turns < 1000; turns++) {
+  for (let turns = 0, seen = -1; seen !== total() && turns < 1000 && !signal.aborted; turns++) {
     seen = total();
     await turn();
   }
@@ -184,7 +190,9 @@ export class HostRunner {
     clearTimeout(timer);
     this.o.onExit?.(spec, performance.now() - startedMs);
     // Background children may still hold the pipes; give them a moment, then stop listening.
-    const closed = await Promise.race([closedEarly, drained([out, err])]);
+    const drain = new AbortController();
+    const closed = await Promise.race([closedEarly, drained([out, err], drain.signal)]);
+    drain.abort();
     // A group whose output is still held has live background children: stop() kills it.
     if (closed && child.pid !== undefined) this.groups.delete(child.pid);
     child.stdout?.destroy();

@@ -64,12 +64,13 @@ export function timeline(history: KeptCommand[], startMs: number, endMs: number,
       }
     }
     const next = groups[i + 1]?.cmds[0]!.requestedAt.getTime() ?? endMs;
-    const callsEnd = bounds[i + 1] ?? endMs;
+    // Up to the next phase's opening request, or to the run's end (inclusive) for the last phase.
+    const callsEnd = bounds[i + 1];
     const calls: Record<string, number> = {};
     let look: number | undefined;
     for (const r of requests) {
       const at = r.at.getTime();
-      if (r.service !== 'ssm' || at < bounds[i]! || !(at < callsEnd || (i === groups.length - 1 && at <= endMs))) continue;
+      if (r.service !== 'ssm' || at < bounds[i]! || (callsEnd === undefined ? at > endMs : at >= callsEnd)) continue;
       calls[r.operation] = (calls[r.operation] ?? 0) + 1;
       if (r.operation === 'ListCommands' && at >= lastEnd && (look === undefined || at < look)) look = at;
     }
