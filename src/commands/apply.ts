@@ -15,7 +15,7 @@ import { amount, type Amount } from '../inventory/fields.js';
 import { runSteps, stepFailed } from '../output/progress.js';
 import type { ApplyView } from '../output/views/apply.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
-import { openSession, resolveSecrets, type FleetOptions, type TransportFactory } from './session.js';
+import { openSession, readSecrets, type FleetOptions, type TransportFactory } from './session.js';
 import { verifyTargets } from '../verify/targets.js';
 import { parseDuration } from './duration.js';
 
@@ -55,13 +55,12 @@ export async function runApply(o: ApplyCommandOptions, makeTransport: TransportF
   if (!inventory) throw new UserError('apply needs -i INVENTORY or a saved plan file', { hint: 'stns-fleet apply -i inventories/prod.yaml, or stns-fleet apply plan.json' });
   const s = await openSession({ ...o, inventory, ...(saved ? { group: saved.groups } : {}) }, makeTransport);
   if (saved) checkSavedInventory(saved, s.inventoryRef, o);
-  const secrets = await resolveSecrets(s);
-  view.emitter.protect(secrets.values());
+  const pendingSecrets = readSecrets(s, (v) => view.emitter.protect(v));
   for (const w of s.warnings) view.event({ kind: 'warning', text: w });
   const deadline = o.timeout ? Date.now() + parseDuration(o.timeout) : undefined;
 
   // A saved plan is bound to a fresh one (src/plan/bind.ts): only what both agree on is applied.
-  const fresh = (await discoverAndPlan(s, secrets, view.progress, { ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) })).plan;
+  const { plan: fresh, secrets } = await discoverAndPlan(s, pendingSecrets, view.progress, { ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) });
   const plan = saved ? bindSavedPlan(saved, fresh, o.planFile!, s.limit) : fresh;
   const c = countByStatus(plan);
   // Whether the user is asked next: the view shows the full plan then, its summary otherwise.

@@ -8,7 +8,7 @@ import { countByStatus } from '../plan/fleet-plan.js';
 import { planFileText } from '../plan/plan-file.js';
 import type { PlanView } from '../output/views/plan.js';
 import { discoverAndPlan } from './planning.js';
-import { openSession, resolveSecrets, type FleetOptions, type TransportFactory } from './session.js';
+import { openSession, readSecrets, type FleetOptions, type TransportFactory } from './session.js';
 
 export interface PlanCommandOptions extends FleetOptions {
   out?: string;
@@ -16,8 +16,7 @@ export interface PlanCommandOptions extends FleetOptions {
 
 export async function runPlan(o: PlanCommandOptions, makeTransport: TransportFactory, view: PlanView, signal?: AbortSignal): Promise<number> {
   const s = await openSession(o, makeTransport);
-  const secrets = await resolveSecrets(s);
-  view.emitter.protect(secrets.values());
+  const secrets = readSecrets(s, (v) => view.emitter.protect(v));
   for (const w of s.warnings) view.event({ kind: 'warning', text: w });
   const { fleet, plan } = await discoverAndPlan(s, secrets, view.progress, signal ? { signal } : {});
   const interrupted = interruption(signal);

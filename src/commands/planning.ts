@@ -15,6 +15,7 @@ import type { Session } from './session.js';
 
 interface Planned {
   fleet: Fleet;
+  secrets: Map<string, SecretValues>;
   gathered: Gathered;
   plan: FleetPlan;
 }
@@ -28,13 +29,17 @@ export function progressCounter(total: number, say: (l: string) => void, verb: s
   };
 }
 
+/** `pendingSecrets`: the groups' tokens being read (resolveSecrets), awaited with the discovery (both wait on the API,
+ * neither needs the other); a token that cannot be read fails the discovery step, before any facts are sent. */
 export async function discoverAndPlan(
   s: Session,
-  secrets: Map<string, SecretValues>,
+  pendingSecrets: Promise<Map<string, SecretValues>>,
   progress: Progress,
   o: { signal?: AbortSignal; deadline?: number } = {},
 ): Promise<Planned> {
   prepareReportKey(); // made while the hosts are discovered, not after
+  pendingSecrets.catch(() => undefined); // heard by the discovery step; not unhandled if discovery fails first
+  let secrets = new Map<string, SecretValues>();
   let fleet: Fleet = { hosts: [], notFound: [] };
   let gathered: Gathered = { hosts: new Map(), states: new Map(), fetches: 0 };
   let plan: FleetPlan | undefined;
@@ -48,7 +53,7 @@ export async function discoverAndPlan(
       title: `Discovering the hosts of ${s.groups.length} group(s)`,
       run: async () => {
         await checkLabEndpoint(s.inventory, s.groups);
-        fleet = await resolveFleet(s.inventory, s.transport, s.groups, { limit: s.limit });
+        [fleet, secrets] = await Promise.all([resolveFleet(s.inventory, s.transport, s.groups, { limit: s.limit }), pendingSecrets]);
         const skipped = fleet.hosts.length - online(fleet).length;
         const found = `Found ${fleet.hosts.length} host(s): ${online(fleet).length} online, ${skipped} skipped${fleet.notFound.length ? `, ${fleet.notFound.length} not found` : ''}`;
         const why = stopped();
@@ -89,5 +94,5 @@ export async function discoverAndPlan(
       else if (!f.header) gathered.hosts.set(h.id, { ...f, error: `${why}: ${f.error ?? 'no facts'}` });
     }
   }
-  return { fleet, gathered, plan: plan && !why ? plan : build() };
+  return { fleet, secrets, gathered, plan: plan && !why ? plan : build() };
 }

@@ -67,19 +67,32 @@ export async function openSession(o: FleetOptions, makeTransport: TransportFacto
   return { inventory, inventoryPath: o.inventory, inventoryRef, groups, ...(limit ? { limit } : {}), transport, templates, warnings: warnings.map(formatProblem) };
 }
 
-/** Each group's auth token: env and plaintext here, SSM parameters through the operator's credentials. */
+/** Each group's auth token: env and plaintext here, SSM parameters through the operator's credentials, every
+ * group's at once (one round trip for all, not one per group). */
 export async function resolveSecrets(s: Session, env: NodeJS.ProcessEnv = process.env): Promise<Map<string, SecretValues>> {
   const out = new Map<string, SecretValues>();
-  const cache = new Map<string, Promise<string>>();
-  for (const g of s.groups) {
-    const stns = hostSettingsFor(s.inventory, g).stns;
-    const ref = stns.authToken;
-    let token: string | undefined;
-    if (ref?.kind === 'ssm_parameter') {
-      if (!cache.has(ref.name)) cache.set(ref.name, s.transport.getParameter(ref.name));
-      token = await cache.get(ref.name)!;
-    } else if (ref) token = resolveSecret(ref, env, authTokenLabel(g));
-    out.set(g, stnsSecretValues(stns.httpHeaders, token));
+  const reads = new Map<string, Promise<string>>();
+  const tokens = s.groups.map((g) => {
+    const ref = hostSettingsFor(s.inventory, g).stns.authToken;
+    if (ref?.kind !== 'ssm_parameter') return (async () => (ref ? resolveSecret(ref, env, authTokenLabel(g)) : undefined))();
+    if (!reads.has(ref.name)) reads.set(ref.name, s.transport.getParameter(ref.name));
+    return reads.get(ref.name)!;
+  });
+  // All settled, then the first group's failure in inventory order (as before): none rejects unheard.
+  const values = await Promise.allSettled(tokens);
+  for (const [i, g] of s.groups.entries()) {
+    const v = values[i]!;
+    if (v.status === 'rejected') throw v.reason;
+    out.set(g, stnsSecretValues(hostSettingsFor(s.inventory, g).stns.httpHeaders, v.value));
   }
   return out;
+}
+
+/** The groups' tokens, read without waiting (discoverAndPlan awaits them with the discovery), each value handed
+ * to `protect` (the view's emitter) as soon as it is known, before any host's output can be shown. */
+export function readSecrets(s: Session, protect: (values: Iterable<SecretValues>) => void): Promise<Map<string, SecretValues>> {
+  return resolveSecrets(s).then((v) => {
+    protect(v.values());
+    return v;
+  });
 }

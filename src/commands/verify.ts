@@ -11,7 +11,7 @@ import { USER_NAME_RE } from '../inventory/patterns.js';
 import { runSteps, stepFailed } from '../output/progress.js';
 import type { NotVerified, VerifyView } from '../output/views/verify.js';
 import { discoverAndPlan, progressCounter } from './planning.js';
-import { openSession, resolveSecrets, type FleetOptions, type TransportFactory } from './session.js';
+import { openSession, readSecrets, type FleetOptions, type TransportFactory } from './session.js';
 
 export interface VerifyCommandOptions extends FleetOptions {
   user?: string[];
@@ -22,9 +22,7 @@ export async function runVerify(o: VerifyCommandOptions, makeTransport: Transpor
     if (!USER_NAME_RE.test(u)) throw new UserError(`--user ${JSON.stringify(u)} is not a valid user name`);
   }
   const s = await openSession(o, makeTransport);
-  const secrets = await resolveSecrets(s);
-  view.emitter.protect(secrets.values());
-  const { plan, fleet } = await discoverAndPlan(s, secrets, view.progress, signal ? { signal } : {});
+  const { plan, fleet, secrets } = await discoverAndPlan(s, readSecrets(s, (v) => view.emitter.protect(v)), view.progress, signal ? { signal } : {});
   const usersOf = (g: string): string[] => (o.user && o.user.length > 0 ? o.user : verifyUsersOf(s.inventory, g));
   const reachable = plan.hosts.filter((h) => h.status === 'change' || h.status === 'unchanged');
   let verdicts: HostVerdict[] = [];
