@@ -81,8 +81,13 @@ sf_secret_lines() { # the real digest of each secret-bearing file, sealed to the
 	printf '%s\n' "$SF_REPORT_KEY" >"$T.pub"
 	for p in $SF_SECRET_PATHS; do
 		[ -f "$R$p" ] || continue
-		c=$(sha256sum "$R$p" | cut -d' ' -f1 | tr -d '\n' |
-			openssl pkeyutl -encrypt -pubin -inkey "$T.pub" -pkeyopt rsa_padding_mode:oaep 2>/dev/null | base64 | tr -d '\n')
+		# Three processes, not six (a fleet runs this at once): the digest read from stdin ("<hex>  -"), base64's
+		# lines joined by the shell (its alphabet has no space, glob or IFS character).
+		h=$(sha256sum <"$R$p") || h=""
+		c=""
+		if [ -n "$h" ]; then
+			for l in $(printf '%s' "${h%% *}" | openssl pkeyutl -encrypt -pubin -inkey "$T.pub" -pkeyopt rsa_padding_mode:oaep 2>/dev/null | base64); do c=$c$l; done
+		fi
 		printf 'STNS_FLEET_SECRET %s %s\n' "$p" "${c:-none}"
 	done
 }

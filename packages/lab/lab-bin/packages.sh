@@ -18,8 +18,25 @@ LAB_BIN=.
 tool="$1"
 shift
 
+# The stand-ins run in every facts and converge of every host at once: the shell's own loops, not an awk per
+# package (a real dpkg-query is one small C process).
 pkg_version() { # name → version, or fail
-	awk -v p="$1" '$1 == p { print $2; found = 1; exit } END { exit !found }' "$DB" 2>/dev/null
+	[ -f "$DB" ] || return 1
+	while read -r n v _; do
+		[ "$n" = "$1" ] && printf '%s\n' "$v" && return 0
+	done <"$DB"
+	return 1
+}
+
+replace_all() { # TEXT FROM TO: sets out to TEXT with every FROM replaced by TO
+	out=""
+	rest=$1
+	while :; do
+		case "$rest" in
+		*"$2"*) out=$out${rest%%"$2"*}$3 rest=${rest#*"$2"} ;;
+		*) out=$out$rest && return 0 ;;
+		esac
+	done
 }
 
 rpm_arch() { if [ "$LAB_ARCH" = arm64 ]; then echo aarch64; else echo x86_64; fi; }
@@ -90,10 +107,17 @@ dpkg-query)
 	rc=0
 	for n in $names; do
 		if v=$(pkg_version "$n"); then
-			printf '%s' "$fmt" | awk -v p="$n" -v v="$v" '{
-				gsub(/\$\{binary:Package\}/, p); gsub(/\$\{Package\}/, p); gsub(/\$\{Version\}/, v)
-				gsub(/\$\{Status\}/, "install ok installed"); gsub(/\\n/, "\n"); gsub(/\\t/, "\t")
-				printf "%s", $0 }'
+			# shellcheck disable=SC2016 # dpkg-query's own ${…} fields
+			{
+				replace_all "$fmt" '${binary:Package}' "$n"
+				replace_all "$out" '${Package}' "$n"
+				replace_all "$out" '${Version}' "$v"
+				replace_all "$out" '${Status}' 'install ok installed'
+				replace_all "$out" '\n' '
+'
+				replace_all "$out" '\t' '	'
+			}
+			printf '%s' "$out"
 		else
 			echo "dpkg-query: no packages found matching $n" >&2
 			rc=1
