@@ -41,17 +41,25 @@ replace_all() { # TEXT FROM TO: sets out to TEXT with every FROM replaced by TO
 
 rpm_arch() { if [ "$LAB_ARCH" = arm64 ]; then echo aarch64; else echo x86_64; fi; }
 
-# The STNS repository must be configured before its packages can be found.
+# The STNS repository must be configured before its packages can be found (read by the shell: no process).
 repo_configured() {
-	if [ "$LAB_FAMILY" = debian ]; then
-		cat "$R"/etc/apt/sources.list.d/*.list 2>/dev/null | grep -Eq '^deb .* stns '
-	else
-		cat "$R"/etc/yum.repos.d/*.repo 2>/dev/null | grep -q '^baseurl='
-	fi
+	if [ "$LAB_FAMILY" = debian ]; then set -- "$R"/etc/apt/sources.list.d/*.list; else set -- "$R"/etc/yum.repos.d/*.repo; fi
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		while IFS= read -r l || [ -n "$l" ]; do
+			if [ "$LAB_FAMILY" = debian ]; then
+				case "$l" in "deb "*" stns "*) return 0 ;; esac
+			else
+				case "$l" in "baseurl="*) return 0 ;; esac
+			fi
+		done <"$f"
+	done
+	return 1
 }
 
 put_file() { # path mode content
-	mkdir -p "$(dirname "$R$1")" && printf '%s' "$3" >"$R$1" && chmod "$2" "$R$1"
+	[ -d "$R${1%/*}" ] || mkdir -p "$R${1%/*}"
+	printf '%s' "$3" >"$R$1" && chmod "$2" "$R$1"
 }
 
 install_one() { # name
@@ -62,7 +70,7 @@ install_one() { # name
 # stns-fleet lab: libnss-stns-v2's stns-key-wrapper, asking the lab's STNS server.
 exec '$LAB_NODE' '$LAB_BIN/stns-key-wrapper.mjs' \"\$@\"
 "
-		mkdir -p "$R/usr/local/bin" && ln -sf /usr/lib/stns/stns-key-wrapper "$R/usr/local/bin/stns-key-wrapper"
+		{ [ -d "$R/usr/local/bin" ] || mkdir -p "$R/usr/local/bin"; } && ln -sf /usr/lib/stns/stns-key-wrapper "$R/usr/local/bin/stns-key-wrapper"
 		put_file /usr/lib/stns-fleet-lab/libnss_stns.so.2 0644 "stns-fleet lab: marker for libnss_stns
 "
 		# The package's example config, every line commented out (kept when the file exists: confold).
@@ -80,7 +88,7 @@ exit 0
 		;;
 	*) version=1.0-lab ;;
 	esac
-	mkdir -p "$LAB" && printf '%s %s\n' "$1" "$version" >>"$DB"
+	{ [ -d "$LAB" ] || mkdir -p "$LAB"; } && printf '%s %s\n' "$1" "$version" >>"$DB"
 }
 
 case "$tool" in
@@ -160,10 +168,12 @@ apt-get | yum | dnf)
 	case "$sub" in
 	update | makecache) echo "Reading package lists... Done" ;;
 	install)
+		repo=unknown
 		for n in $names; do
 			case "$n" in
 			libnss-stns-v2 | cache-stnsd)
-				if ! repo_configured; then
+				[ "$repo" != unknown ] || { repo_configured && repo=yes || repo=no; }
+				if [ "$repo" = no ]; then
 					if [ "$tool" = apt-get ]; then echo "E: Unable to locate package $n" >&2; exit 100; fi
 					echo "No match for argument: $n" >&2
 					echo "Error: Unable to find a match: $n" >&2
