@@ -3,8 +3,9 @@
 // fleets with a per-call latency and a share of throttled calls (as AWS answers under load):
 //   - directory hosts (a tree and a real shell per host) at 10, 100 and 1000 hosts: `apply` on fresh hosts
 //     (planning and seal keys included), then `plan` with nothing to do (three times on ≤ 100 hosts, the median
-//     kept); wall time, the lower bound the latency, throttle and host work allow and the ratio, API calls by operation and per host, and where the time went
-//     (timeline.ts: the phases one after another, the slowest host of each, the gaps the controller took);
+//     kept); wall time, the lower bound the latency, throttle and host work allow and the ratio, API calls by
+//     operation and per host, and where the time went (timeline.ts: the phases one after another, the slowest
+//     host of each, the gaps the controller took);
 //   - model hosts (--model-hosts, default 10,000: hosts that answer from recorded runs of the real scripts, no
 //     shell per host): the controller's own cost: wall, CPU seconds and ms per host, peak RSS, calls per host;
 //   - --peer ansible: the Ansible peer (packages/lab/bench/peer-ansible) on the same number of stock Debian 12
@@ -113,8 +114,10 @@ interface Phase extends CliRun {
 /**
  * The lower bound of a run: the API round trips that must happen one after another (each costing the latency,
  * stretched by the throttled share that has to be retried), plus the host work spread over the parallelism
- * allowed (the lab's process slots, and apply's max_concurrency). On this machine the host work is CPU-bound:
- * host-seconds over the slots is then about the scripts' CPU seconds over the machine's CPUs.
+ * allowed (the lab's process slots, and apply's max_concurrency). On this machine the host work is CPU-bound, and
+ * host-seconds over the slots is the scripts' CPU over the machine's CPUs only while every slot is busy: with fewer
+ * running, each script's wall shrinks with the queue it shares and the bound reads low. The CPU floor printed
+ * beside it (cpuFloorS) is then the one that binds.
  */
 function lowerBound(chainCalls: number, hostSeconds: number, parallel: number): number {
   const perCallS = latencyMs / 1000 / (1 - throttlePct / 100);
