@@ -1,11 +1,13 @@
-// Runs the built command line (dist/cli/main.js, as `npm test` builds it first) in a child process: argv in,
-// exit code and both streams out. Not a test file itself.
+// Runs the built command line (the file package.json's bin names, as `npm test` builds it first: what a user
+// runs) in a child process: argv in, exit code and both streams out. Not a test file itself.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export const CLI = path.resolve(import.meta.dirname, '../../dist/cli/main.js');
+const root = path.resolve(import.meta.dirname, '../..');
+/** The `stns-fleet` command as installed: package.json's bin. */
+export const CLI = path.resolve(root, (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['stns-fleet']!);
 
 export interface CliResult {
   status: number | null;

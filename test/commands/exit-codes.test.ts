@@ -12,6 +12,7 @@ import { sdkTransport } from '../../src/cli/transport.js';
 import { EXIT, exitCode } from '../../src/exit-codes.js';
 import { type Lab, labInventoryYaml, startLab } from '@stns-fleet/lab';
 import { capture } from '../helpers/capture.js';
+import { CLI } from '../cli/run-cli.js';
 
 
 function useLab(lab: Lab): void {
@@ -109,7 +110,7 @@ describe('a host that cannot be planned (the inventory says another OS): a failu
 
 describe('the CLI', () => {
   const cli = (...args: string[]): { status: number | null; out: string } => {
-    const r = spawnSync(process.execPath, [path.resolve('dist/cli/main.js'), ...args], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
     return { status: r.status, out: `${r.stdout}${r.stderr}` };
   };
 

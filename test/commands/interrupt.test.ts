@@ -18,6 +18,7 @@ import { sdkTransport } from '../../src/cli/transport.js';
 import { Interrupted, type InterruptSignal } from '../../src/exit-codes.js';
 import { type Lab, labInventoryYaml, startLab } from '@stns-fleet/lab';
 import type { RunOptions, RunRequest } from '../../src/transport/types.js';
+import { CLI } from '../cli/run-cli.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -378,7 +379,7 @@ describe('the CLI in a child process', () => {
 
   /** The CLI as a child process; `out(re)` resolves once its stdout/stderr shows `re`. */
   const cli = (args: string[], env: Record<string, string> = {}): { child: ReturnType<typeof spawn>; out: (re: RegExp) => Promise<void>; done: Promise<{ code: number | null; out: string }> } => {
-    const child = spawn(process.execPath, [path.resolve('dist/cli/main.js'), ...args], { env: { ...process.env, ...lab.env, STNS_FLEET_POLL_MS: '50', NO_COLOR: '1', ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...lab.env, STNS_FLEET_POLL_MS: '50', NO_COLOR: '1', ...env } });
     let text = '';
     const waiting: { re: RegExp; resolve: () => void }[] = [];
     const onData = (d: Buffer): void => {

@@ -13,6 +13,7 @@ import { sdkTransport } from '../../src/cli/transport.js';
 import { type Lab, labInventoryYaml, startLab } from '@stns-fleet/lab';
 import { OS_PROFILE_IDS } from '../../src/profiles/ids.js';
 import { capture } from '../helpers/capture.js';
+import { CLI } from '../cli/run-cli.js';
 
 function inventory(lab: Lab, o: { hardenPiSudo?: boolean } = {}): string {
   const file = path.join(lab.workDir, 'inventory.yaml');
@@ -168,7 +169,7 @@ describe('drift and interruption', () => {
     const fresh = await startLab({ hosts: 4, pis: 0, os: ['debian-12'], seed: 'e2e-sigint', faults: 'slow=100%', slowDelayMs: [2500, 3000], deliveryTimeoutMs: 10_000 });
     try {
       const freshInv = inventory(fresh);
-      const cli = path.resolve('dist/cli/main.js');
+      const cli = CLI;
       const child = spawn(process.execPath, [cli, 'apply', '-i', freshInv, '--yes', '--canary', '0'], {
         env: { ...process.env, ...fresh.env, STNS_FLEET_POLL_MS: '100', NO_COLOR: '1' },
       });

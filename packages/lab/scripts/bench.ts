@@ -1,6 +1,6 @@
 // `npm run bench`: figures, not assertions. The CLI runs as a user runs it (its own process: `node
-// dist/cli/main.js apply|plan -i …`), measured apart from the lab that serves it (cli-run.ts), against lab
-// fleets with a per-call latency and a share of throttled calls (as AWS answers under load):
+// dist/bin/stns-fleet.js apply|plan -i …`), measured apart from the lab that serves it (cli-run.ts), against
+// lab fleets with a per-call latency and a share of throttled calls (as AWS answers under load):
 //   - directory hosts (a tree and a real shell per host) at 10, 100 and 1000 hosts: `apply` on fresh hosts
 //     (planning and seal keys included), then `plan` with nothing to do (three times on ≤ 100 hosts, the median
 //     kept); wall time, the lower bound the latency, throttle and host work allow and the ratio, API calls by

@@ -1,6 +1,7 @@
-// Runs the stns-fleet CLI as a user does (its own process, `node dist/cli/main.js …`) and measures that
-// process alone, apart from the lab serving it: wall time, CPU seconds (user + system) and peak RSS, read by
-// a preload (`--import data:…`) from process.resourceUsage() as it exits. For `npm run bench`.
+// Runs the stns-fleet CLI as a user does (its own process, `node dist/bin/stns-fleet.js …`: package.json's
+// bin) and measures that process alone, apart from the lab serving it: wall time, CPU seconds (user +
+// system) and peak RSS, read by a preload (`--import data:…`) from process.resourceUsage() as it exits. For
+// `npm run bench`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
