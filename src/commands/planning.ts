@@ -52,8 +52,13 @@ export async function discoverAndPlan(
     {
       title: `Discovering the hosts of ${s.groups.length} group(s)`,
       run: async () => {
-        await checkLabEndpoint(s.inventory, s.groups);
-        [fleet, secrets] = await Promise.all([resolveFleet(s.inventory, s.transport, s.groups, { limit: s.limit }), pendingSecrets]);
+        // The lab check (loopback only) goes with the discovery: both only read, and facts wait for both. Its
+        // mismatch is the error shown even if discovery failed too: it says what is wrong with the run.
+        const check = checkLabEndpoint(s.inventory, s.groups);
+        const discovered = Promise.all([resolveFleet(s.inventory, s.transport, s.groups, { limit: s.limit }), pendingSecrets]);
+        discovered.catch(() => undefined); // heard below, after the check
+        await check;
+        [fleet, secrets] = await discovered;
         const skipped = fleet.hosts.length - online(fleet).length;
         const found = `Found ${fleet.hosts.length} host(s): ${online(fleet).length} online, ${skipped} skipped${fleet.notFound.length ? `, ${fleet.notFound.length} not found` : ''}`;
         const why = stopped();

@@ -52,7 +52,7 @@ test('a loopback endpoint that is not the lab (404, refused) is not checked; a r
     await expect(checkLabEndpoint(inventory!, ['web'], { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` })).resolves.toBeUndefined();
     await expect(checkLabEndpoint(inventory!, ['web'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' })).resolves.toBeUndefined();
     let asked = false;
-    const get = (() => ((asked = true), Promise.reject(new Error('no')))) as unknown as typeof fetch;
+    const get = (): Promise<unknown> => ((asked = true), Promise.reject(new Error('no')));
     await checkLabEndpoint(inventory!, ['web'], { AWS_ENDPOINT_URL: 'https://ssm.example.com' }, get);
     await checkLabEndpoint(inventory!, ['web'], {}, get);
     expect(asked).toBe(false);
