@@ -3,7 +3,7 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { base64Forms, base64Runs, findSecret } from './secret-search.js';
+import { base64Forms, base64Runs, findSecret, findSecrets } from './secret-search.js';
 
 const SECRET = 'lab-web-Qm7rT2xYp9LkZ3vW8nB4cD6e';
 const OTHER = 'lab-web-Zx1cV2bN3mA4sD5fG6hJ7kL8';
@@ -155,5 +155,34 @@ describe('base64Runs', () => {
     expect(runs.map((r) => r.text)).toContain(blob);
     expect(runs.some((r) => r.text.length === 40)).toBe(true);
     expect(runs.every((r) => r.text.length >= 16)).toBe(true);
+  });
+});
+
+// The e2e scans search every secret in one pass (findSecrets): for each secret, the very finding findSecret
+// gives it alone (the same encoding, offset and excerpt), whatever the other secrets are and wherever they sit.
+describe('findSecrets, several secrets in one pass', () => {
+  const THIRD = 'hdr-Yq8wE3rT5uI7oP9aS1dF2gH4';
+  const texts = [
+    `auth_token = "${SECRET}"\n${gzb64(conf(OTHER))}`,
+    [gzb64(conf(OTHER)), b64(randomBytes(90)), gzb64('nothing here at all, really'), gzb64(conf(SECRET))].join('\n\n'),
+    `#!/bin/sh\nprintf '%s' '${gzb64(conf(SECRET))}' | base64 -d\n${b64(`Bearer ${THIRD}`)}\n`,
+    b64(`#!/bin/sh\nprintf '%s' '${gzb64(conf(OTHER))}' | base64 -d | gunzip\n`),
+    gzb64(`token_b64=${b64(`Bearer ${SECRET}`)}\nother=${OTHER}\n`),
+    JSON.stringify({ CommandInvocations: [{ CommandPlugins: [{ Output: `x ${wrap76(gzb64(bigConf(THIRD)))} y` }] }] }),
+    `${gzb64(bigConf(SECRET)).slice(0, 3000)}--output truncated--`,
+    'no secret here, just words and 0123456789abcdef',
+  ];
+
+  test.each(texts.map((t, i) => [i, t]))('text %i: each secret as findSecret finds it alone', (_i, text) => {
+    const secrets = [SECRET, OTHER, THIRD];
+    const alone = secrets.map((s) => findSecret(text, s));
+    expect(findSecrets(text, secrets)).toEqual(alone);
+    expect(findSecrets(text, [...secrets].reverse())).toEqual([...alone].reverse());
+  });
+
+  test('the texts above do carry secrets: the comparison compares findings, not only misses', () => {
+    const found = texts.flatMap((t) => findSecrets(t, [SECRET, OTHER, THIRD])).filter(Boolean);
+    expect(found.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(found.map((h) => h!.encoding[0])).size).toBeGreaterThanOrEqual(3);
   });
 });

@@ -130,72 +130,107 @@ function gunzipPartial(b: Buffer): Buffer | undefined {
   }
 }
 
-/** Inside the decoded bytes of one base64 run: the secret plainly, in a gzip stream, or one level further down. */
-function searchDecoded(bytes: Buffer, secret: string, depth: number): string[] | undefined {
-  const needle = Buffer.from(secret, 'utf8');
-  if (bytes.includes(needle)) return ['plain'];
-  for (let p = bytes.indexOf(0x1f); p >= 0 && p < bytes.length - 2; p = bytes.indexOf(0x1f, p + 1)) {
+/** Inside the decoded bytes of one base64 run: each secret plainly, in a gzip stream, or one level further down
+ * (per secret, its first finding in that order). Each gzip stream is inflated once for all the secrets. */
+function searchDecoded(bytes: Buffer, secrets: string[], depth: number): (string[] | undefined)[] {
+  const out: (string[] | undefined)[] = secrets.map((s) => (bytes.includes(Buffer.from(s, 'utf8')) ? ['plain'] : undefined));
+  const open = (): number[] => secrets.flatMap((_, i) => (out[i] ? [] : [i]));
+  for (let p = bytes.indexOf(0x1f); p >= 0 && p < bytes.length - 2 && open().length > 0; p = bytes.indexOf(0x1f, p + 1)) {
     if (bytes[p + 1] !== 0x8b || bytes[p + 2] !== 0x08) continue;
-    const out = gunzipPartial(bytes.subarray(p));
-    if (!out) continue;
-    if (out.includes(needle)) return ['gzip', 'plain'];
-    if (depth > 0) {
-      const inner = findSecretAt(out.toString('latin1'), secret, depth - 1);
-      if (inner) return ['gzip', ...inner.encoding];
+    const unzipped = gunzipPartial(bytes.subarray(p));
+    if (!unzipped) continue;
+    const deeper: number[] = [];
+    for (const i of open()) {
+      if (unzipped.includes(Buffer.from(secrets[i]!, 'utf8'))) out[i] = ['gzip', 'plain'];
+      else deeper.push(i);
+    }
+    if (depth > 0 && deeper.length > 0) {
+      const inner = findSecretsAt(unzipped.toString('latin1'), deeper.map((i) => secrets[i]!), depth - 1);
+      deeper.forEach((i, j) => {
+        if (inner[j]) out[i] = ['gzip', ...inner[j]!.encoding];
+      });
     }
   }
-  if (depth > 0 && looksLikeText(bytes)) {
-    const inner = findSecretAt(bytes.toString('latin1'), secret, depth - 1, false);
-    if (inner) return inner.encoding;
+  const rest = open();
+  if (depth > 0 && rest.length > 0 && looksLikeText(bytes)) {
+    const inner = findSecretsAt(bytes.toString('latin1'), rest.map((i) => secrets[i]!), depth - 1, false);
+    rest.forEach((i, j) => {
+      if (inner[j]) out[i] = inner[j]!.encoding;
+    });
   }
-  return undefined;
+  return out;
 }
 
-function findSecretAt(haystack: string, secret: string, depth: number, plain = true): SecretHit | undefined {
+/** Each secret's first finding in `haystack`, as findSecret would report it for that secret alone. The work that
+ * does not depend on the secret (joining lines, finding and decoding base64 runs, inflating gzip) is done once. */
+function findSecretsAt(haystack: string, secrets: string[], depth: number, plain = true): (SecretHit | undefined)[] {
+  const out: (SecretHit | undefined)[] = secrets.map(() => undefined);
+  const open = (): number[] => secrets.flatMap((_, i) => (out[i] ? [] : [i]));
   if (plain) {
-    const i = haystack.indexOf(secret);
-    if (i >= 0) return hit(['plain'], i, excerptAt(haystack, i, secret.length, secret));
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret) {
-      const j = haystack.indexOf(escaped);
-      if (j >= 0) return hit(['JSON-escaped'], j, excerptAt(haystack, j, escaped.length, secret));
+    for (const [n, secret] of secrets.entries()) {
+      const i = haystack.indexOf(secret);
+      if (i >= 0) {
+        out[n] = hit(['plain'], i, excerptAt(haystack, i, secret.length, secret));
+        continue;
+      }
+      const escaped = JSON.stringify(secret).slice(1, -1);
+      if (escaped !== secret) {
+        const j = haystack.indexOf(escaped);
+        if (j >= 0) out[n] = hit(['JSON-escaped'], j, excerptAt(haystack, j, escaped.length, secret));
+      }
     }
   }
   // Its base64, wherever it sits in a longer base64 text, line breaks or not.
+  let todo = open();
+  if (todo.length === 0) return out;
   const joined = joinLines(haystack);
-  for (const form of base64Forms(secret)) {
-    for (const [name, f] of [
-      ['base64', form],
-      ['base64url', B64URL(form)],
-    ] as const) {
-      if (name === 'base64url' && f === form) continue;
-      const i = joined.indexOf(f);
-      if (i >= 0) {
-        const o = unjoin(haystack, i);
-        const across = unjoin(haystack, i + f.length - 1) - o !== f.length - 1;
-        return hit([across ? `${name} (across line breaks)` : name], o, excerptAt(haystack, o, f.length, secret));
+  for (const n of todo) {
+    const secret = secrets[n]!;
+    search: for (const form of base64Forms(secret)) {
+      for (const [name, f] of [
+        ['base64', form],
+        ['base64url', B64URL(form)],
+      ] as const) {
+        if (name === 'base64url' && f === form) continue;
+        const i = joined.indexOf(f);
+        if (i >= 0) {
+          const o = unjoin(haystack, i);
+          const across = unjoin(haystack, i + f.length - 1) - o !== f.length - 1;
+          out[n] = hit([across ? `${name} (across line breaks)` : name], o, excerptAt(haystack, o, f.length, secret));
+          break search;
+        }
       }
     }
   }
   // Inside blobs: decode every base64-looking run.
+  todo = open();
+  if (todo.length === 0) return out;
   for (const run of base64Runs(haystack)) {
     for (let k = 0; k < 4; k++) {
       const t = run.text.slice(k).replace(/=+$/, '');
       if (t.length < MIN_RUN) break;
       const bytes = Buffer.from(t.slice(0, t.length - (t.length % 4 === 1 ? 1 : 0)), 'base64');
-      const inner = searchDecoded(bytes, secret, depth);
-      if (inner) {
-        const gz = inner[0] === 'gzip';
-        const encoding = gz ? ['gzip+base64', ...inner.slice(1)] : ['base64 blob', ...inner];
-        return hit(encoding, run.offset, excerptAt(haystack, run.offset, Math.min(run.text.length, 40), secret));
-      }
+      const inner = searchDecoded(bytes, todo.map((n) => secrets[n]!), depth);
+      todo.forEach((n, j) => {
+        const enc = inner[j];
+        if (!enc) return;
+        const encoding = enc[0] === 'gzip' ? ['gzip+base64', ...enc.slice(1)] : ['base64 blob', ...enc];
+        out[n] = hit(encoding, run.offset, excerptAt(haystack, run.offset, Math.min(run.text.length, 40), secrets[n]!));
+      });
+      todo = open();
+      if (todo.length === 0) return out;
     }
   }
-  return undefined;
+  return out;
 }
 
 /** Where and how `secret` shows in `haystack` (first finding), or undefined when it does not. */
 export function findSecret(haystack: string, secret: string): SecretHit | undefined {
-  if (secret.length < MIN_SECRET) throw new Error(`findSecret: a secret of ${secret.length} characters cannot be searched for meaningfully`);
-  return findSecretAt(haystack, secret, DEPTH);
+  return findSecrets(haystack, [secret])[0];
+}
+
+/** findSecret for several secrets at once, in one pass over `haystack`: each secret's finding, in their order. */
+export function findSecrets(haystack: string, secrets: string[]): (SecretHit | undefined)[] {
+  for (const s of secrets) if (s.length < MIN_SECRET) throw new Error(`findSecret: a secret of ${s.length} characters cannot be searched for meaningfully`);
+  return findSecretsAt(haystack, secrets, DEPTH);
 }
