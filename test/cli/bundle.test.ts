@@ -4,14 +4,13 @@
 // gone. Checked with a module hook that records every file the process loads, for a command that needs the
 // templates and stock files (render) and one that needs the SDK (plan, against a closed port).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
-import { CLI, inventoryDir } from './run-cli.js';
+import { CLI, inventoryDir, root } from './run-cli.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(path.join(tmpdir(), 'sf-bundle-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -35,10 +34,10 @@ function loadedBy(args: string[], env: Record<string, string> = {}): { status: n
 
 const bundleDir = pathToFileURL(path.join(root, 'dist/bin')).href + '/';
 
-test('package.json names the bundle as the command', () => {
+test('package.json names the bundle as the command, and the build made it executable', () => {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  expect(path.resolve(root, pkg.bin['stns-fleet']!)).toBe(CLI);
-  expect(CLI).toBe(path.join(root, 'dist/bin/stns-fleet.js'));
+  expect(pkg.bin['stns-fleet']).toBe('dist/bin/stns-fleet.js');
+  expect(() => accessSync(path.join(root, 'dist/bin/stns-fleet.js'), constants.X_OK)).not.toThrow();
 });
 
 test('render loads only the bundle, and still finds the templates and stock files', () => {

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '../..');
+/** The repository's root. */
+export const root = path.resolve(import.meta.dirname, '../..');
 /** The `stns-fleet` command as installed: package.json's bin. */
 export const CLI = path.resolve(root, (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['stns-fleet']!);
 

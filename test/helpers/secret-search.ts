@@ -133,7 +133,8 @@ function gunzipPartial(b: Buffer): Buffer | undefined {
 /** Inside the decoded bytes of one base64 run: each secret plainly, in a gzip stream, or one level further down
  * (per secret, its first finding in that order). Each gzip stream is inflated once for all the secrets. */
 function searchDecoded(bytes: Buffer, secrets: string[], depth: number): (string[] | undefined)[] {
-  const out: (string[] | undefined)[] = secrets.map((s) => (bytes.includes(Buffer.from(s, 'utf8')) ? ['plain'] : undefined));
+  const needles = secrets.map((s) => Buffer.from(s, 'utf8'));
+  const out: (string[] | undefined)[] = needles.map((n) => (bytes.includes(n) ? ['plain'] : undefined));
   const open = (): number[] => secrets.flatMap((_, i) => (out[i] ? [] : [i]));
   for (let p = bytes.indexOf(0x1f); p >= 0 && p < bytes.length - 2 && open().length > 0; p = bytes.indexOf(0x1f, p + 1)) {
     if (bytes[p + 1] !== 0x8b || bytes[p + 2] !== 0x08) continue;
@@ -141,7 +142,7 @@ function searchDecoded(bytes: Buffer, secrets: string[], depth: number): (string
     if (!unzipped) continue;
     const deeper: number[] = [];
     for (const i of open()) {
-      if (unzipped.includes(Buffer.from(secrets[i]!, 'utf8'))) out[i] = ['gzip', 'plain'];
+      if (unzipped.includes(needles[i]!)) out[i] = ['gzip', 'plain'];
       else deeper.push(i);
     }
     if (depth > 0 && deeper.length > 0) {
