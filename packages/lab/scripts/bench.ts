@@ -272,8 +272,11 @@ if (peer) {
   print(`\nAgainst Ansible, ${peerHosts} Debian 12 hosts:`);
   if ('skipped' in a) print(`  the peer was not run: ${a.skipped}`);
   else {
-    print(`  converge fresh hosts: stns-fleet apply ${s.apply.wallS} s, Ansible first run ${a.firstS} s: ${round(a.firstS / s.apply.wallS, 1)}× faster (goal ≥ 8×)`);
-    print(`  nothing to do:        stns-fleet plan  ${s.plan.wallS} s (median of ${s.planWallS.join(', ')}), Ansible second run ${a.secondS} s: ${round(a.secondS / s.plan.wallS, 1)}× faster (goal ≥ 15×)`);
+    // What each goal asks for in seconds, beside the floor this machine set in the same run: a goal whose time
+    // is under the floor cannot be met here by anything the controller does.
+    const within = (goal: number, peerS: number, p: Phase): string => `${goal}× would be ${round(peerS / goal)} s; this run's CPU floor ${p.cpuFloorS} s`;
+    print(`  converge fresh hosts: stns-fleet apply ${s.apply.wallS} s, Ansible first run ${a.firstS} s: ${round(a.firstS / s.apply.wallS, 1)}× faster (goal ≥ 8×: ${within(8, a.firstS, s.apply)})`);
+    print(`  nothing to do:        stns-fleet plan  ${s.plan.wallS} s (median of ${s.planWallS.join(', ')}), Ansible second run ${a.secondS} s: ${round(a.secondS / s.plan.wallS, 1)}× faster (goal ≥ 15×: ${within(15, a.secondS, s.plan)})`);
   }
 }
 print('');
@@ -287,7 +290,7 @@ for (const f of [...(peer ? [peer.stnsFleet] : []), ...fleets]) {
     const spans = p.timeline.map((t) => `${t.phase} ${t.hosts}h ${t.spanS}s (${t.slowestHostS}) +${t.gapAfterS}${t.lookAfterS === undefined ? '' : ` (seen +${t.lookAfterS})`} [${pollCalls(t.calls)}]`).join(' → ');
     const first = p.timeline[0]?.startS ?? 0;
     const runs = what === 'plan' && f.planWallS.length > 1 ? ` (median of ${f.planWallS.join(', ')})` : '';
-    print(`  ${f.hosts} ${f.kind} ${what} ${p.wallS} s${runs}: start ${first} s → ${spans}; controller CPU ${p.cpuS} s, lab CPU ${p.labCpuS} s, host scripts' CPU ${p.hostCpuS} s: CPU floor ${p.cpuFloorS} s (all three over ${os.cpus().length} CPUs)`);
+    print(`  ${f.hosts} ${f.kind} ${what} ${p.wallS} s${runs}: start ${first} s → ${spans}; controller CPU ${p.cpuS} s, lab CPU ${p.labCpuS} s, host scripts' CPU ${p.hostCpuS} s: CPU floor ${p.cpuFloorS} s (all three over ${os.cpus().length} CPUs; the wall is ${p.cpuFloorS > 0 ? round(p.wallS / p.cpuFloorS) : '?'}× it)`);
   }
 }
 print(`\nstns-fleet --help: ${startup.help} ms, node -e 0: ${startup.node} ms (${round(startup.help / startup.node, 1)}×, goal ≤ 3×); render (the plan stage) of ${render10k.hosts} hosts in ${render10k.distinctStates} distinct states: ${render10k.seconds} s (goal < 1 s), one state alone ${render10k.perStateMs} ms`);
