@@ -67,7 +67,9 @@ install_one() { # name
 	case "$1" in
 	libnss-stns-v2)
 		put_file /usr/lib/stns/stns-key-wrapper 0755 "#!/bin/sh
-# stns-fleet lab: libnss-stns-v2's stns-key-wrapper, asking the lab's STNS server.
+# stns-fleet lab: libnss-stns-v2's stns-key-wrapper, asking the lab's STNS server (answered by the lab itself
+# when it runs the host: served.sh).
+if [ -n \"\${STNS_FLEET_LAB_URL:-}\" ]; then exec /bin/sh '$LAB_BIN/served.sh' stns-key-wrapper \"\$@\"; fi
 exec '$LAB_NODE' '$LAB_BIN/stns-key-wrapper.mjs' \"\$@\"
 "
 		{ [ -d "$R/usr/local/bin" ] || mkdir -p "$R/usr/local/bin"; } && ln -sf /usr/lib/stns/stns-key-wrapper "$R/usr/local/bin/stns-key-wrapper"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # stns-fleet lab stand-in served by the lab process: `served.sh NAME ARGS...` asks the lab
 # (POST $STNS_FLEET_LAB_URL/_lab/NAME) what NAME would answer on this host's tree, instead of starting a node
-# process per call (sshd -t runs twice in every converge: issue #15). The request is the tree, then each
-# argument, each ended by a NUL; the answer is a few lines of sh that print the stand-in's stdout and stderr
-# and exit with its status (lab-api.ts served()). A lab that does not answer is an sshd that cannot run.
+# process per call (sshd -t runs twice in every converge, getent and the key wrapper twice each in every
+# verify: issue #15). The request is the tree, then each argument, each ended by a NUL; the answer is a few
+# lines of sh that print the stand-in's stdout and stderr and exit with its status (served-standins.ts). A lab
+# that does not answer is a command that cannot run (255).
 set -u
 name=$1
 shift

@@ -3,7 +3,7 @@
 //   GET  /_lab/stats     API calls by operation, throttled calls, errors, host commands run, STNS requests
 //   GET  /_lab/hosts     every host: ID, kind, role, OS, tags, state, fault, ping status, tree
 //   POST /_lab/register  the amazon-ssm-agent stand-in registering a board with an activation
-//   POST /_lab/sshd      the sshd stand-in, answered here (served-standins.ts)
+//   POST /_lab/sshd, /_lab/getent, /_lab/stns-key-wrapper   those stand-ins, answered here (served-standins.ts)
 import { isTerminal } from './commands.js';
 import { ApiError } from './errors.js';
 import { agentState, boardIdentity, fingerprintMatches } from './host-tree.js';

@@ -39,7 +39,7 @@ export interface ApiStats {
   errors: Record<string, number>;
 }
 
-/** A lab-private route: /_lab/<name>. Returns JSON, or throws ApiError. */
+/** A lab-private route: /_lab/<name>. Returns (or resolves to) JSON, or text for a served stand-in; or throws ApiError. */
 export type LabRoute = (method: string, body: string) => unknown;
 
 export interface ServerOptions {
@@ -120,7 +120,7 @@ export class ApiServer {
       return;
     }
     if (url.pathname.startsWith('/_lab/')) {
-      this.labRoute(url.pathname.slice('/_lab/'.length), req.method ?? 'GET', body, res);
+      await this.labRoute(url.pathname.slice('/_lab/'.length), req.method ?? 'GET', body, res);
       return;
     }
     const target = req.headers['x-amz-target'];
@@ -128,7 +128,7 @@ export class ApiServer {
     else await this.ec2(body, res);
   }
 
-  private labRoute(name: string, method: string, body: string, res: ServerResponse): void {
+  private async labRoute(name: string, method: string, body: string, res: ServerResponse): Promise<void> {
     const route = Object.hasOwn(this.o.labRoutes, name) ? this.o.labRoutes[name] : undefined;
     const json = (status: number, v: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(v, null, 2) + '\n');
@@ -138,7 +138,7 @@ export class ApiServer {
       return;
     }
     try {
-      const answer = route(method, body);
+      const answer: unknown = await route(method, body);
       // A served stand-in's answer is text (served-standins.ts); every other endpoint answers JSON.
       if (typeof answer === 'string') res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(answer);
       else json(200, answer);

@@ -12,8 +12,8 @@ const STANDINS: Record<string, { mjs: string; served?: true } | { sh: string; as
   // Served: asked of the lab process (served.sh, one curl) when the host's environment names the lab
   // (STNS_FLEET_LAB_URL, set by the lab's runner); a node process per call otherwise (a tree in a test).
   sshd: { mjs: 'sshd.mjs', served: true },
-  'stns-key-wrapper': { mjs: 'stns-key-wrapper.mjs' },
-  getent: { mjs: 'getent.mjs' },
+  'stns-key-wrapper': { mjs: 'stns-key-wrapper.mjs', served: true },
+  getent: { mjs: 'getent.mjs', served: true },
   'amazon-ssm-agent': { mjs: 'amazon-ssm-agent.mjs' },
   'dpkg-query': { sh: 'packages.sh', as: 'dpkg-query' },
   dpkg: { sh: 'packages.sh', as: 'dpkg' },

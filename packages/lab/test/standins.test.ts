@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { effective, evaluateSshd, optionDirectives, snapshotOf } from 'stns-fleet';
-import { wrapperFor } from '../src/standins.js';
+import { LAB_BIN, wrapperFor } from '../src/standins.js';
 import { standin, useLab } from './helpers.js';
 
 const TOKEN = 'we"b\\tok\'en';
@@ -16,8 +16,9 @@ const put = (dir: string, p: string, content: string): void => {
   writeFileSync(path.join(dir, p), content);
 };
 const run = (os: string, ...argv: string[]) => standin(t.lab, hostOf(os).dir, argv);
-/** sshd both ways: its own node process (a tree outside a lab), and answered by the lab (a lab host). */
-const SSHD_MODES = [
+/** The served stand-ins (sshd, getent, stns-key-wrapper) both ways: their own node process (a tree outside a
+ * lab), and answered by the lab (a lab host). */
+const SERVED_MODES = [
   { mode: 'a node process', served: false },
   { mode: 'served by the lab', served: true },
 ];
@@ -25,7 +26,7 @@ const SSHD_MODES = [
 /** A TOML basic string, escaped as the project's renderer does for quotes, backslashes and control bytes. */
 const toml = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-describe.each(SSHD_MODES)('sshd, $mode', ({ served }) => {
+describe.each(SERVED_MODES)('sshd, $mode', ({ served }) => {
   const run = (os: string, ...argv: string[]) => standin(t.lab, hostOf(os).dir, argv, { served });
 
   test('-t accepts the stock configuration of every OS that ships one', async () => {
@@ -83,7 +84,7 @@ describe.each(SSHD_MODES)('sshd, $mode', ({ served }) => {
   });
 });
 
-describe('sshd served by the lab', () => {
+describe('stand-ins served by the lab', () => {
   test('starts no node process, and gives the same bytes as the node stand-in for a refused configuration', async () => {
     const h = hostOf('debian-12');
     const noNode = path.join(t.lab.workDir, 'bin-no-node');
@@ -103,6 +104,35 @@ describe('sshd served by the lab', () => {
     }
   });
 
+  test('getent and the key wrapper: no node process, the bytes the node stand-ins give', async () => {
+    const h = hostOf('debian-12');
+    const noNode = path.join(t.lab.workDir, 'bin-no-node-stns');
+    mkdirSync(noNode, { recursive: true });
+    for (const name of ['getent', 'stns-key-wrapper']) writeFileSync(path.join(noNode, name), wrapperFor(name, '/nonexistent/node'), { mode: 0o755 });
+    const stock = { nss: readFileSync(path.join(h.dir, 'etc/nsswitch.conf'), 'utf8') };
+    put(h.dir, '/etc/nsswitch.conf', stock.nss.replace(/^(passwd:\s+files)/m, '$1 stns'));
+    put(h.dir, '/etc/stns/client/stns.conf', `api_endpoint = ${toml(t.lab.stnsEndpoint)}\nauth_token = ${toml(TOKEN)}\n`);
+    try {
+      const cases: [string, string[]][] = [
+        ['getent', ['passwd', 'alice', 'root', 'mallory']],
+        ['getent', ['shadow', 'alice']],
+        ['stns-key-wrapper', ['bob']],
+        ['stns-key-wrapper', ['mallory']],
+      ];
+      for (const [name, args] of cases) {
+        const served = await standin(t.lab, h.dir, [name, ...args], { served: true, bin: noNode });
+        const node = await standin(t.lab, h.dir, [name, ...args]);
+        expect(served, `${name} ${args.join(' ')}`).toEqual(node);
+        // Without the lab's URL the wrapper needs its node, and there is none.
+        expect((await standin(t.lab, h.dir, [name, ...args], { bin: noNode })).code, `${name} ${args.join(' ')}, no lab`).toBe(127);
+      }
+      expect(await standin(t.lab, h.dir, ['stns-key-wrapper', 'alice'], { served: true, bin: noNode })).toEqual({ code: 0, out: `${t.lab.stnsUsers[0]!.keys[0]}\n\n`, err: '' });
+      expect(await standin(t.lab, h.dir, ['getent', 'passwd', 'alice'], { served: true, bin: noNode })).toEqual({ code: 0, out: 'alice:x:2001:2001:Alice Lab:/home/alice:/bin/bash\n', err: '' });
+    } finally {
+      put(h.dir, '/etc/nsswitch.conf', stock.nss);
+    }
+  });
+
   test('the lab serves only its hosts\' trees', async () => {
     const r = await fetch(`${t.lab.endpoint}/_lab/sshd`, { method: 'POST', body: '/etc\0-t\0' });
     expect(r.status).toBe(404);
@@ -110,7 +140,8 @@ describe('sshd served by the lab', () => {
   });
 });
 
-describe('STNS clients', () => {
+describe.each(SERVED_MODES)('STNS clients, $mode', ({ served }) => {
+  const run = (os: string, ...argv: string[]) => standin(t.lab, hostOf(os).dir, argv, { served });
   const conf = (endpoint: string, token: string) => `# Managed by a test\napi_endpoint = ${toml(endpoint)}\nauth_token = ${toml(token)}\nrequest_timeout = 3\n\n[cached]\nenable = false\n`;
 
   test('stns-key-wrapper: keys with the right token (escaped in TOML); 255 and the real message otherwise', async () => {
@@ -171,6 +202,12 @@ describe('packages', () => {
     put(h.dir, '/etc/stns/client/stns.conf', `api_endpoint = ${toml(t.lab.stnsEndpoint)}\nauth_token = ${toml(t.lab.tokens.pi)}\n`);
     const installed = await standin(t.lab, h.dir, ['../hosts/' + path.basename(h.dir) + '/usr/lib/stns/stns-key-wrapper', 'alice']);
     expect(installed).toMatchObject({ code: 0, out: `${t.lab.stnsUsers[0]!.keys[0]}\n\n` });
+    // The installed wrapper is answered by the lab when the host runs under it: the same bytes with no node at all.
+    const noNode = path.join(h.dir, 'usr/lib/stns/stns-key-wrapper-no-node');
+    writeFileSync(noNode, readFileSync(path.join(h.dir, 'usr/lib/stns/stns-key-wrapper'), 'utf8').replace(/^exec '[^']+'/m, "exec '/nonexistent/node'"), { mode: 0o755 });
+    const argv = ['../hosts/' + path.basename(h.dir) + '/usr/lib/stns/stns-key-wrapper-no-node', 'alice'];
+    expect(await standin(t.lab, h.dir, argv, { served: true })).toEqual(installed);
+    expect((await standin(t.lab, h.dir, argv)).code).toBe(127);
   });
 
   test('rpm/yum: the same on Amazon Linux 2, rpm -q answers as rpm does', async () => {

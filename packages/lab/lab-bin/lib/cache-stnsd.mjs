@@ -16,25 +16,26 @@
 // Not modelled: the prefetch of every user and group (every cache_ttl/2), the socket file itself, its log.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { inRoot, readHostFile } from './host.mjs';
+import { ROOT, inRoot, readHostFile } from './host.mjs';
 import { CACHE_STNSD_SOCKET, parseStnsTables, stnsAsk } from './stns.mjs';
 
 export const CACHE_STNSD_STATE = '/var/lib/stns-fleet-lab/cache-stnsd';
 
-function running() {
-  return /^running\b/.test(readHostFile(`${CACHE_STNSD_STATE}/state`) ?? '');
+function running(root) {
+  return /^running\b/.test(readHostFile(`${CACHE_STNSD_STATE}/state`, root) ?? '');
 }
 
-export async function cacheStnsdGet(query, socket = CACHE_STNSD_SOCKET) {
-  if (socket !== CACHE_STNSD_SOCKET || !running()) return { error: 'connect' };
+/** What cache-stnsd of the host at `root` answers for `query`. */
+export async function cacheStnsdGet(query, socket = CACHE_STNSD_SOCKET, root = ROOT) {
+  if (socket !== CACHE_STNSD_SOCKET || !running(root)) return { error: 'connect' };
   let conf;
   try {
-    conf = parseStnsTables(readHostFile(`${CACHE_STNSD_STATE}/stns.conf`) ?? '').top;
+    conf = parseStnsTables(readHostFile(`${CACHE_STNSD_STATE}/stns.conf`, root) ?? '').top;
   } catch {
     return { status: 500 };
   }
   const endpoint = String(conf.api_endpoint ?? 'http://localhost:1104/v1').replace(/\/+$/, '');
-  const dir = inRoot(`${CACHE_STNSD_STATE}/cache`);
+  const dir = inRoot(`${CACHE_STNSD_STATE}/cache`, root);
   const file = path.join(dir, encodeURIComponent(`${endpoint}/${query}`));
   const keep = conf.cache !== false;
   if (keep) {

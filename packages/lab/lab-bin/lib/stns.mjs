@@ -2,7 +2,7 @@
 // top-level keys before the first [table]; TOML basic strings with their escapes, literal strings, integers,
 // booleans; the [cached] table) and ask the STNS server with `Authorization: token <auth_token>`, or, with
 // `[cached] enable = true` (or `use_cached = true`), only cache-stnsd (the lab's model: cache-stnsd.mjs).
-import { readHostFile } from './host.mjs';
+import { ROOT, readHostFile } from './host.mjs';
 
 export const STNS_CONFIG = '/etc/stns/client/stns.conf';
 /** cache-stnsd's socket: libnss's default for [cached] unix_socket, and where cache-stnsd listens. */
@@ -74,9 +74,9 @@ export function parseStnsTables(text) {
   return { top, tables };
 }
 
-/** The parsed config, or undefined when it cannot be read or parsed (libnss: NSS_STATUS_UNAVAIL). */
-export function loadConfig(path = STNS_CONFIG) {
-  const text = readHostFile(path);
+/** The parsed config of the host at `root`, or undefined when it cannot be read or parsed (libnss: NSS_STATUS_UNAVAIL). */
+export function loadConfig(path = STNS_CONFIG, root = ROOT) {
+  const text = readHostFile(path, root);
   if (text === undefined) return undefined;
   try {
     return parseStnsConf(text);
@@ -103,11 +103,11 @@ export async function stnsAsk(conf, query) {
   }
 }
 
-/** What libnss-stns gets for `query` on this host, as stnsAsk answers, or undefined when stns.conf cannot be
+/** What libnss-stns gets for `query` on the host at `root`, as stnsAsk answers, or undefined when stns.conf cannot be
  * read or parsed (libnss: NSS_STATUS_UNAVAIL). With [cached] enable (or use_cached) only cache-stnsd is asked,
  * at [cached] unix_socket (default /var/run/cache-stnsd.sock): endpoint and token are then cache-stnsd's. */
-export async function stnsLookup(query, path = STNS_CONFIG) {
-  const text = readHostFile(path);
+export async function stnsLookup(query, path = STNS_CONFIG, root = ROOT) {
+  const text = readHostFile(path, root);
   if (text === undefined) return undefined;
   let c;
   try {
@@ -118,13 +118,13 @@ export async function stnsLookup(query, path = STNS_CONFIG) {
   const cached = c.tables.cached ?? {};
   if (cached.enable === true || c.top.use_cached === true) {
     const { cacheStnsdGet } = await import('./cache-stnsd.mjs');
-    return cacheStnsdGet(query, typeof cached.unix_socket === 'string' ? cached.unix_socket : CACHE_STNSD_SOCKET);
+    return cacheStnsdGet(query, typeof cached.unix_socket === 'string' ? cached.unix_socket : CACHE_STNSD_SOCKET, root);
   }
   return stnsAsk(c.top, query);
 }
 
 /** stnsLookup's answer as the module uses it: the JSON array of a 200, else undefined. */
-export async function stnsFind(query, path = STNS_CONFIG) {
-  const r = await stnsLookup(query, path);
+export async function stnsFind(query, path = STNS_CONFIG, root = ROOT) {
+  const r = await stnsLookup(query, path, root);
   return r?.status === 200 && Array.isArray(r.body) ? r.body : undefined;
 }
