@@ -11,74 +11,40 @@
 //   - --peer ansible: the Ansible peer (packages/lab/bench/peer-ansible) on the same number of stock Debian 12
 //     hosts (--peer-hosts, default 50), beside stns-fleet on a lab of as many Debian 12 hosts, and the ratios;
 //   - `stns-fleet --help` start-up against `node -e 0`, rendering at fleet scale, seal key costs per scheme.
-// Writes packages/lab/bench/results.json (compare across commits) and prints tables. Runs after `npm run build`.
+// Writes packages/lab/bench/results.json (compare across commits; --out FILE for a run of other sizes) and prints
+// tables. Runs after `npm run build`.
 //   npm run bench                                   every size, and 10,000 model hosts
-//   npm run bench -- --sizes 10,100 --model-hosts 1000
-//   npm run bench -- --sizes 0 --model-hosts 0 --peer ansible
-import { benchRender, benchSealKeys, labInventoryYaml, runAnsiblePeer, runCli, startLab, startupMs, timeline, type CliRun, type Lab, type PeerRun, type PhaseSpan, type StartLabOptions } from '@stns-fleet/lab';
+//   npm run bench -- --sizes 10,100 --model-hosts 1000 --out small.json
+//   npm run bench -- --sizes 0 --model-hosts 0 --peer ansible --out peer.json
+import { BENCH_USAGE, BenchUsageError, benchRender, benchSealKeys, parseBenchOptions, labInventoryYaml, runAnsiblePeer, runCli, startLab, startupMs, timeline, type CliRun, type Lab, type PeerRun, type PhaseSpan, type StartLabOptions } from '@stns-fleet/lab';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const labDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = path.join(labDir, 'bench');
 
-const USAGE = `Usage: npm run bench -- [options]   (after npm run build)
-  --sizes N,N,…       directory-host lab sizes (default 10,100,1000; 0 for none)
-  --model-hosts N     model hosts for the controller's own cost (default 10000; 0 to skip)
-  --peer ansible      also run the Ansible peer beside stns-fleet on as many Debian 12 hosts
-  --peer-hosts N      hosts for the peer comparison (default 50)
-  --peer-forks N      the peer's forks (default 10)
-  --latency MS        the lab's latency per API call (default 25)
-  --throttle PCT      the share of API calls the lab throttles (default 5)
-Writes packages/lab/bench/results.json and prints tables.`;
-
 /** A bad option ends the bench with one line and the usage, not a stack trace. */
-function usageError(message: string): never {
-  process.stderr.write(`bench: ${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-const parsed = (() => {
+const opts = (() => {
   try {
-    return parseArgs({
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        sizes: { type: 'string' },
-        'model-hosts': { type: 'string' },
-        peer: { type: 'string' },
-        'peer-hosts': { type: 'string' },
-        'peer-forks': { type: 'string' },
-        latency: { type: 'string' },
-        throttle: { type: 'string' },
-      },
-    });
+    // npm runs the script from the repository; a relative --out is the user's, from where they ran npm.
+    return parseBenchOptions(process.argv.slice(2), { cwd: process.env['INIT_CWD'] ?? process.cwd(), defaultOut: path.join(benchDir, 'results.json') });
   } catch (e) {
-    return usageError((e as Error).message);
+    if (!(e instanceof BenchUsageError)) throw e;
+    process.stderr.write(`bench: ${e.message}\n\n${BENCH_USAGE}\n`);
+    process.exit(2);
   }
 })();
-const values = parsed.values;
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
+if (opts.help) {
+  process.stdout.write(`${BENCH_USAGE}\n`);
   process.exit(0);
 }
-/** A number ≥ 0 (a whole one unless `fraction`) from option `name`, or its default. */
-function count(name: string, value: string | undefined, fallback: number, fraction = false): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!fraction && !Number.isInteger(n))) usageError(`--${name}: expected a ${fraction ? '' : 'whole '}number ≥ 0, not "${value}"`);
-  return n;
-}
-const sizes = (values.sizes ?? '10,100,1000').split(',').filter((v) => v.trim() !== '').map((v) => count('sizes', v.trim(), 0)).filter((n) => n > 0);
-const modelHosts = count('model-hosts', values['model-hosts'], 10_000);
-if (values.peer !== undefined && values.peer !== 'ansible') usageError(`--peer: only "ansible" is known, not "${values.peer}"`);
-const peerHosts = values.peer ? count('peer-hosts', values['peer-hosts'], 50) : 0;
-const peerForks = count('peer-forks', values['peer-forks'], 10);
-const latencyMs = count('latency', values.latency, 25, true);
-const throttlePct = count('throttle', values.throttle, 5, true);
+const { sizes, modelHosts, peerHosts, peerForks, latencyMs, throttlePct } = opts;
+/** The results file as the user would name it: from the repository when it is inside it. */
+const fromRepo = path.relative(path.resolve(labDir, '../..'), opts.out);
+const outShown = fromRepo.startsWith('..') ? opts.out : fromRepo;
 const EC2_OS = ['amazon-linux-2', 'ubuntu-20.04', 'ubuntu-22.04', 'ubuntu-24.04', 'debian-11', 'debian-12'];
 /** The lab's parallel host processes (directory hosts). */
 const SLOTS = 64;
@@ -259,8 +225,8 @@ if (modelHosts > 0) fleets.push(await fleet(modelHosts, 'model', EC2_OS));
 const loadAtEnd = os.loadavg().map((l) => round(l));
 
 const results = { date: new Date().toISOString(), commit: gitHead(), node: process.version, machine: { ...machine, loadAtEnd }, latencyMs, throttlePct, startup, render10k, sealKeys, peer, fleets };
-mkdirSync(benchDir, { recursive: true });
-writeFileSync(path.join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+mkdirSync(path.dirname(opts.out), { recursive: true });
+writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
 
 const row = (c: (string | number)[]): string => c.map((x, i) => (i === 0 ? String(x).padEnd(9) : String(x).padStart(10))).join(' ');
 const print = (s = ''): void => void process.stdout.write(`${s}\n`);
@@ -300,7 +266,7 @@ for (const f of sealKeys.figures) {
   print(`  ${`${f.root} (OpenSSL ${f.openssl})`.padEnd(40)} ${f.scheme.padEnd(8)} make ${ms(f.makeMs, f.makeCpuMs).padEnd(14)} open ${ms(f.unwrapMs, f.unwrapCpuMs)}`);
 }
 for (const s of sealKeys.skipped) print(`  ${s.root}: not measured (${s.reason})`);
-print('Goals at 1000 hosts: apply ≤ 1.5× and plan ≤ 2× the lower bound, ≤ 0.15 / 0.1 SSM calls per host; model hosts: ≤ 2 ms controller CPU per host, peak RSS ≤ 500 MB. Written to packages/lab/bench/results.json.');
+print(`Goals at 1000 hosts: apply ≤ 1.5× and plan ≤ 2× the lower bound, ≤ 0.15 / 0.1 SSM calls per host; model hosts: ≤ 2 ms controller CPU per host, peak RSS ≤ 500 MB. Written to ${outShown}.`);
 if (failures.length > 0) {
   process.stderr.write(`bench: ${failures.length} run(s) did not succeed, so their figures do not count:\n  ${failures.join('\n  ')}\n`);
   process.exitCode = 1;

@@ -10,6 +10,7 @@ export { LAB_BIN, writeStandins } from './standins.js';
 export { labDirectory } from './stns-directory.js';
 export { StnsServer, type StnsDirectory, type StnsGroup, type StnsToken, type StnsUser } from './stns-server.js';
 export { chrootSupport, type ChrootSupport } from './chroot-hosts.js';
+export { BENCH_USAGE, BenchUsageError, parseBenchOptions, type BenchOptions } from './bench/options.js';
 export { benchRender } from './bench/render.js';
 export { benchSealKeys, type SealKeyBench, type SealKeyFigure, type SealScheme } from './bench/seal-keys.js';
 export { runCli, startupMs, type CliRun } from './bench/cli-run.js';
